@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Message } from '../harness/messages.js';
+import type { Message } from '../messages.js';
 import { createOpenAIModel } from '../providers/openai.js';
 import { readTrace, startGateway } from './gateway.js';
 import { storeRows } from './gateway-rows.js';

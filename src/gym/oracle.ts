@@ -3,7 +3,7 @@
 // finish — through the real tools and sandbox. A seed varies it: extra exploration, tool
 // order, a wrong first edit followed by recovery. Its replies depend only on how many turns
 // came before, so a replayed history gets the same next step.
-import type { AssistantMessage, ToolCall } from '../harness/messages.js';
+import type { AssistantMessage, ToolCall } from '../messages.js';
 import { estimateUsage } from '../providers/estimate.js';
 import {
   type CompletionRequest,

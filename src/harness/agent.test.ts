@@ -9,7 +9,7 @@ import { createModel } from '../providers/spec.js';
 import { createSandbox } from '../sandbox/index.js';
 import { runAgent } from './agent.js';
 import type { AgentEvent } from './events.js';
-import type { Message, ToolCall } from './messages.js';
+import type { Message, ToolCall } from '../messages.js';
 import { copyFixtureRepo, fixture } from './test-utils.js';
 import type { Trajectory } from './trajectory.js';
 

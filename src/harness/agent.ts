@@ -7,7 +7,7 @@ import { ModelError } from '../providers/model.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { VERSION } from '../version.js';
 import type { AgentEvent, EventSink, UsageTotals } from './events.js';
-import type { ToolCall } from './messages.js';
+import type { ToolCall } from '../messages.js';
 import { DEFAULT_CONTEXT, firstUserMessage, SYSTEM_PROMPT } from './prompt.js';
 import { snapshotWorkspace } from './snapshot.js';
 import { EXIT_CODES, Interrupt } from './status.js';

@@ -5,7 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TokenRecord, Usage } from '../providers/model.js';
 import type { UsageTotals } from './events.js';
-import type { Message, ToolSchema } from './messages.js';
+import type { Message, ToolSchema } from '../messages.js';
 import type { RunStatus } from './status.js';
 
 export interface ToolRecord {

@@ -1,5 +1,5 @@
 // Seeded random harness conversations for the template tests (and the Jinja check).
-import type { AssistantMessage, Message, ToolSchema } from '../harness/messages.js';
+import type { AssistantMessage, Message, ToolSchema } from '../messages.js';
 import { mulberry32 } from '../random.js';
 
 export const tools: ToolSchema[] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { AssistantMessage, Message } from '../harness/messages.js';
+import type { AssistantMessage, Message } from '../messages.js';
 import { ChatTemplate, parseAssistant, parseCallJson } from './template.js';
 import { conversation, tools } from './template-testdata.js';
 import { trainTokenizer } from './tokenizer.js';

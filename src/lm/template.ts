@@ -7,7 +7,7 @@
 // Every segment is encoded on its own and special tokens are inserted as ids, so a
 // conversation's tokens are always a prefix of any continuation's (no merge crosses a
 // message boundary, and no message's rendering depends on a later one).
-import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../harness/messages.js';
+import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../messages.js';
 import { pyJson } from './template-json.js';
 import type { Tokenizer } from './tokenizer.js';
 

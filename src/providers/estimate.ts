@@ -1,6 +1,6 @@
 // Token estimates for providers that cannot count tokens (scripted, replay, servers that
 // send no usage). Every count made here is flagged `estimated: true` by its caller.
-import type { AssistantMessage, Message, ToolSchema } from '../harness/messages.js';
+import type { AssistantMessage, Message, ToolSchema } from '../messages.js';
 import type { Usage } from './model.js';
 
 /**

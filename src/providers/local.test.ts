@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runAgent } from '../harness/agent.js';
-import type { Message, ToolSchema } from '../harness/messages.js';
+import type { Message, ToolSchema } from '../messages.js';
 import { deriveConfig } from '../lm/config.js';
 import { initModel, saveCheckpoint } from '../lm/model.js';
 import { ChatTemplate } from '../lm/template.js';

@@ -1,7 +1,7 @@
 // The contract every Model implementation passes (SPEC: one shared test for all providers).
 // Exported so that providers written elsewhere (local, the gym's oracle) run the same check.
 import assert from 'node:assert/strict';
-import type { Message, ToolSchema } from '../harness/messages.js';
+import type { Message, ToolSchema } from '../messages.js';
 import type { CompletionRequest, Model } from './model.js';
 
 const tools: ToolSchema[] = [

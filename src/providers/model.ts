@@ -1,6 +1,6 @@
 // The Model interface the agent loop depends on. Every provider (OpenAI-compatible HTTP,
 // scripted, replay, the embedded local model, the gym's oracle) implements this and nothing more.
-import type { AssistantMessage, Message, ToolSchema } from '../harness/messages.js';
+import type { AssistantMessage, Message, ToolSchema } from '../messages.js';
 
 export interface CompletionRequest {
   messages: Message[];

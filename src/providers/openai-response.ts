@@ -1,7 +1,7 @@
 // Reading a Chat Completions response body into the loop's terms: the assistant message
 // (native tool calls, or calls written as text), usage, finish reason and token ids.
 import { z } from 'zod';
-import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../harness/messages.js';
+import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../messages.js';
 import { estimateUsage } from './estimate.js';
 import { type CompletionResponse, ModelError, type TokenRecord, type Usage } from './model.js';
 import { parseTextToolCalls } from './text-tool-calls.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import type { Message, ToolSchema } from '../harness/messages.js';
+import type { Message, ToolSchema } from '../messages.js';
 import { ModelError } from './model.js';
 import { createOpenAIModel, type OpenAIModelOptions } from './openai.js';
 import { type ChatServer, chatBody, type Reply, startChatServer } from './test-chat-server.js';

@@ -1,7 +1,7 @@
 // Client for any OpenAI-compatible Chat Completions endpoint (vLLM, llama.cpp server,
 // Ollama, LM Studio, hosted APIs, the gym's recording gateway). Plain fetch, no SDK.
 import { Agent } from 'undici';
-import type { Message } from '../harness/messages.js';
+import type { Message } from '../messages.js';
 import {
   type CompletionRequest,
   type CompletionResponse,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '../harness/messages.js';
+import type { Message } from '../messages.js';
 import { createReplayModel, replayTurns } from './replay.js';
 
 const TRAJ = 'src/providers/fixtures/trajectory.json';

@@ -2,7 +2,7 @@
 // native record) one per call, with the usage recorded for each turn when the record has it.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AssistantMessage } from '../harness/messages.js';
+import type { AssistantMessage } from '../messages.js';
 import { estimateUsage } from './estimate.js';
 import {
   type CompletionRequest,

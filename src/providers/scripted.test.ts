@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '../harness/messages.js';
+import type { Message } from '../messages.js';
 import { ModelError } from './model.js';
 import { createScriptedModel, parseScript } from './scripted.js';
 

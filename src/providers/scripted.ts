@@ -2,7 +2,7 @@
 // Deterministic model for tests, demos and benchmarks of the loop.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AssistantMessage } from '../harness/messages.js';
+import type { AssistantMessage } from '../messages.js';
 import { estimateUsage } from './estimate.js';
 import {
   type CompletionRequest,

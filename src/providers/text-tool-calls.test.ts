@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ToolSchema } from '../harness/messages.js';
+import type { ToolSchema } from '../messages.js';
 import { parseTextToolCalls } from './text-tool-calls.js';
 import { parseToolCallBody } from './tool-call-body.js';
 

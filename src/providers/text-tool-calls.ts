@@ -1,7 +1,7 @@
 // Tool calls that a model wrote as text in `content` instead of the native `tool_calls`
 // field (common with local models and servers without a tool parser). Pure functions: the
 // OpenAI-compatible client and the local provider both use them.
-import type { ToolCall, ToolSchema } from '../harness/messages.js';
+import type { ToolCall, ToolSchema } from '../messages.js';
 import { parseToolCallBody } from './tool-call-body.js';
 
 export interface TextToolCallOptions {

@@ -1,7 +1,7 @@
 // The inside of one text tool call: JSON (`{"name": .., "arguments": {..}}`, a list of
 // those, the `{"type":"function","function":{..}}` wrapping) or the XML-ish function form
 // (`<function=NAME>{json}</function>`, `<function=NAME><parameter=K>v</parameter></function>`).
-import type { ToolSchema } from '../harness/messages.js';
+import type { ToolSchema } from '../messages.js';
 import type { RawCall } from './text-tool-calls.js';
 
 const FUNCTION = /<function=([^>\s]+)>([\s\S]*?)(?:<\/function>|(?=<function=)|$)/g;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import type { Message } from '../../harness/messages.js';
+import type { Message } from '../../messages.js';
 import { trainTokenizer } from '../../lm/tokenizer.js';
 import type { RolloutRecord } from '../rollout.js';
 import { looAdvantages, rlGroups } from './rl.js';

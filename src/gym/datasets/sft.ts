@@ -2,7 +2,7 @@
 // TRL conversational (messages + tools; assistant tool_calls, role "tool"), OpenAI
 // fine-tuning JSONL (arguments as JSON strings, per-message weight 0/1), and sharegpt
 // (LLaMA-Factory: human / gpt / function_call / observation, system and tools beside).
-import type { Message, ToolCall } from '../../harness/messages.js';
+import type { Message, ToolCall } from '../../messages.js';
 import type { RolloutRecord } from '../rollout.js';
 
 export type SftFormat = 'trl' | 'openai' | 'sharegpt';

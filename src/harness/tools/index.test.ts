@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { z } from 'zod';
-import type { ToolCall } from '../messages.js';
+import type { ToolCall } from '../../messages.js';
 import { type Tool, ToolError } from '../tool.js';
 import { defaultTools, runToolCall, toolSchemas } from './index.js';
 import { workspace } from './testutil.js';

@@ -1,7 +1,7 @@
 // The tool set and the one wrapper the loop calls tools through: parse, validate, run, and
 // turn every failure into an observation the model can act on, never a crash.
 import { z } from 'zod';
-import type { ToolCall, ToolSchema } from '../messages.js';
+import type { ToolCall, ToolSchema } from '../../messages.js';
 import { type Tool, type ToolContext, ToolError, type ToolResult } from '../tool.js';
 import { bashTool } from './bash.js';
 import { editTool } from './edit.js';
