@@ -16,7 +16,7 @@ export interface LlamaCppModel {
   vocabSize: number;
   /** llama.cpp's own tokenization; special-token text is parsed only when `special` is true. */
   tokenize(text: string, special?: boolean): number[];
-  /** Next-token logits after `ids` (a fresh sequence each call). */
+  /** Next-token log-probabilities after `ids` (a fresh sequence each call; -Infinity where llama.cpp reports none). */
   nextLogits(ids: readonly number[]): Promise<Float32Array>;
   /** Greedy continuation of `ids`, `n` tokens, not stopping at end-of-generation tokens. */
   greedy(ids: readonly number[], n: number): Promise<number[]>;
@@ -64,15 +64,27 @@ export async function openLlamaCpp(
       if (ids.length === 0) throw new Error('nextLogits: need at least one token');
       await seq.clearHistory();
       const input = ids.map((t, i) =>
-        i === ids.length - 1 ? ([t, { generateNext: { logits: true } }] as const) : t,
+        i === ids.length - 1
+          ? ([
+              t,
+              {
+                generateNext: {
+                  probabilities: true,
+                  options: { temperature: 1, topK: 0, topP: 1, minP: 0 },
+                },
+              },
+            ] as const)
+          : t,
       );
       const out = await seq.controlledEvaluate(
         input as Parameters<typeof seq.controlledEvaluate>[0],
       );
-      const logits = out[ids.length - 1]?.next.logits;
-      if (!logits) throw new Error('nextLogits: llama.cpp returned no logits');
-      const v = new Float32Array(vocabSize);
-      for (const [tok, x] of logits) v[tok] = x;
+      // node-llama-cpp 3.21 exposes next-token probabilities, not raw logits: log p equals the
+      // logits up to one constant per position, which callers compare after log-softmax.
+      const probs = out[ids.length - 1]?.next.probabilities;
+      if (!probs) throw new Error('nextLogits: llama.cpp returned no probabilities');
+      const v = new Float32Array(vocabSize).fill(Number.NEGATIVE_INFINITY);
+      for (const [tok, p] of probs) v[tok] = Math.log(p);
       return v;
     },
     async greedy(ids, n) {

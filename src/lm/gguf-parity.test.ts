@@ -36,15 +36,30 @@ const prompt = tok.encode('function add(a, b) {\n  return a + b;\n}\n');
 /** Our next-token logits after `ids` (the engine's full forward, last row). */
 const ourLogits = (ids: number[], m = model): Float32Array =>
   forwardLogits(m, ids).slice((ids.length - 1) * m.config.vocabSize);
-/** Largest |logit| of ours and largest |ours - theirs|. */
-function gap(ours: Float32Array, theirs: Float32Array): { maxAbs: number; maxDiff: number } {
-  assert.equal(theirs.length, ours.length);
+/** Log-softmax, so our logits compare with llama.cpp's log-probabilities. */
+function logSoftmax(x: Float32Array): Float32Array {
+  const max = x.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  const lse = max + Math.log(sum);
+  return x.map((v) => v - lse);
+}
+/** Spread of our logits (max |logit - mean|) and largest |ours - theirs| in log-probability,
+ * over the tokens llama.cpp reports with a probability above float underflow. */
+function gap(oursLogits: Float32Array, theirs: Float32Array): { maxAbs: number; maxDiff: number } {
+  assert.equal(theirs.length, oursLogits.length);
+  const ours = logSoftmax(oursLogits);
+  const mean = oursLogits.reduce((a, b) => a + b, 0) / oursLogits.length;
   let maxAbs = 0;
   let maxDiff = 0;
+  let compared = 0;
   for (let i = 0; i < ours.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(ours[i]));
+    maxAbs = Math.max(maxAbs, Math.abs(oursLogits[i] - mean));
+    if (!Number.isFinite(theirs[i]) || theirs[i] < -30) continue;
+    compared++;
     maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
   }
+  assert.ok(compared > ours.length / 2, `llama.cpp reported only ${compared} probabilities`);
   return { maxAbs, maxDiff };
 }
 const argmax = (x: Float32Array) => x.reduce((b, v, i) => (v > x[b] ? i : b), 0);
