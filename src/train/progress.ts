@@ -1,0 +1,64 @@
+// Progress of long training jobs (a bar on a terminal, a line every few seconds in logs),
+// and the atomic file writes the stages use so a kill never leaves half a file.
+import { renameSync, writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+
+/** Writes `text` to `path` through a temporary file and a rename. */
+export function atomicWrite(path: string, text: string): void {
+  const tmp = `${path}.tmp${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+const fmt = (s: number) =>
+  !Number.isFinite(s)
+    ? '?'
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`;
+
+/** A step counter with rate and ETA, quiet when LOOPSMITH_QUIET=1 (tests). */
+export class Progress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private readonly t0 = performance.now();
+
+  constructor(
+    readonly label: string,
+    readonly total: number,
+    private readonly start = 0,
+  ) {
+    if (process.env.LOOPSMITH_QUIET === '1') {
+      this.bar = null;
+      return;
+    }
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: `${label.padEnd(9)} [{bar}] {value}/{total} | {rate} | ETA {eta_s} | {note}`,
+        barsize: 24,
+        stream: process.stderr,
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+        hideCursor: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, start, { rate: '-', note: '', eta_s: '?' });
+  }
+
+  /** Moves to `value` with a short status note. */
+  tick(value: number, note = ''): void {
+    if (!this.bar) return;
+    const el = (performance.now() - this.t0) / 1000;
+    const done = value - this.start;
+    const rate = done / Math.max(el, 1e-9);
+    this.bar.update(value, {
+      rate: `${rate >= 1 ? rate.toFixed(1) : (1 / Math.max(rate, 1e-9)).toFixed(1)}${rate >= 1 ? '/s' : 's/it'}`,
+      eta_s: fmt(done > 0 ? (this.total - value) / rate : Number.POSITIVE_INFINITY),
+      note,
+    });
+  }
+
+  done(): void {
+    this.bar?.stop();
+  }
+}
