@@ -1,13 +1,9 @@
 #!/usr/bin/env node
-// The `loopsmith` command. Thin: each sub-command lives in its own file, parses its flags
-// and calls into the capability folders.
+// The `loopsmith` command. Thin, and lazy: only the module of the command being run is
+// imported (see commands.ts), so `--version`, `--help` and the interactive prompt start fast.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { registerExport } from './export.js';
-import { registerGym } from './gym.js';
-import { registerLm } from './lm.js';
-import { registerRun } from './run.js';
-import { registerTasks } from './tasks.js';
+import { COMMANDS, findCommand } from './commands.js';
 
 const program = new Command('loopsmith')
   .description('Lean agentic coding models, trained, evaluated and served inside one agent loop.')
@@ -19,10 +15,17 @@ const program = new Command('loopsmith')
     process.exit(2);
   });
 
-registerRun(program);
-registerTasks(program);
-registerGym(program);
-registerLm(program);
-registerExport(program);
+const argv = process.argv.slice(2);
+// `loopsmith help NAME` needs NAME's module too, to show its flags.
+const wanted = findCommand(argv[0] === 'help' ? argv[1] : argv[0]);
+if (wanted) {
+  (await wanted.load())(program);
+} else {
+  // The root: --help lists the table's summaries; an unknown name gets commander's error.
+  for (const c of COMMANDS)
+    c.names.forEach((name, i) => {
+      program.command(name).description(c.summaries[i] ?? '');
+    });
+}
 
 await program.parseAsync(process.argv);
