@@ -43,6 +43,11 @@ export const COMMANDS: CommandEntry[] = [
     summaries: ['Export a checkpoint for other engines'],
     load: async () => (await import('./export.js')).registerExport,
   },
+  {
+    names: ['doctor'],
+    summaries: ['Check this machine (node, bubblewrap, cgroups, sqlite, onnxruntime, llama.cpp)'],
+    load: async () => (await import('./doctor.js')).registerDoctor,
+  },
 ];
 
 /** The entry registering `name`, if any. */

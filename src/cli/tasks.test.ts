@@ -116,16 +116,19 @@ describe('loopsmith tasks (CLI)', () => {
       assert.ok(JSON.parse(r.FAIL_TO_PASS).length >= 1);
       assert.ok(JSON.parse(r.PASS_TO_PASS).length >= 1);
     }
-    // A non-bugfix task with hidden tests, a plain bugfix, and a TypeScript task (tests run
-    // through loopsmith's own tsx, by absolute path: no install step in the task's repo).
+    // Portable: no path of this machine in any exported command.
+    for (const r of rows) assert.doesNotMatch(r.test_cmd, /file:|\/work\/|\/tmp\/|\/home\//);
+    // A non-bugfix task with hidden tests, a plain bugfix, and a TypeScript task (its portable
+    // `--import tsx` runs offline: materialize links loopsmith's own tsx into the copy).
     const picks = [
       rows.find((r) => r.family !== 'bugfix' && r.test_patch),
       rows.find((r) => r.family === 'bugfix'),
-      rows.find((r) => /--import file:\/\/\S+tsx/.test(r.test_cmd)),
+      rows.find((r) => /--import tsx\b/.test(r.test_cmd)),
     ];
-    for (const r of picks) {
+    for (const [k, r] of picks.entries()) {
       assert.ok(r, 'expected every picked kind of task among 60 tasks');
-      const id = r.instance_id.split('__')[1];
+      // Bare ids and exported instance_ids both name a task.
+      const id = k === 0 ? r.instance_id : r.instance_id.split('__')[1];
       const work = join(dir, id);
       const shown = JSON.parse(
         cli(['tasks', 'materialize', id, work, '--db', db, '--hide-tests', '--git']),
@@ -177,12 +180,37 @@ describe('loopsmith tasks (CLI)', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     assert.ok(rows.length > 0);
-    for (const t of rows) {
+    for (const { task: t, repo } of rows) {
       assert.equal(t.stage, 2);
+      assert.equal(repo.repoId, t.repoId);
       assert.match(t.bugPatch, /^diff --git a\//);
       assert.match(t.goldPatch, /^diff --git a\//);
       assert.ok(t.failToPass.length >= 1 && t.passToPass.length >= 1 && t.statement.length > 0);
     }
+  });
+
+  it('round-trips: rollout reads the JSONL export, merge joins stores and exports', async () => {
+    const { loadGymTasks } = await import('../gym/tasks-source.js');
+    const jsonl = join(dir, 'tasks.jsonl');
+    const back = await loadGymTasks(jsonl);
+    assert.ok(back.length > 0);
+    const db = join(dir, 'clean.db');
+    const stage2 = readFileSync(jsonl, 'utf8').trim().split('\n').length;
+    const merged = join(dir, 'merged.db');
+    const r = spawnSync(process.execPath, [CLI, 'tasks', 'merge', jsonl, db, '--out', merged], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`merged ${stage2 + 60} tasks .*: 60 added, ${stage2} already`),
+    );
+    assert.deepEqual(ids(merged), ids(db));
+    // A merged task materializes like the original.
+    const one = back[0].task;
+    const shown = JSON.parse(cli(['tasks', 'show', one.id, '--db', merged]));
+    assert.deepEqual(shown.failToPass, one.failToPass);
+    assert.equal(shown.goldPatch, one.goldPatch);
   });
 
   it('rejects bad flags with a precise message', () => {

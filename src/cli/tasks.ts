@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
+import { UserError } from '../tasks/errors.js';
 import { exportTasks } from '../tasks/export.js';
 import {
   DEFAULT_SPEC,
@@ -15,6 +16,7 @@ import {
   sourceKey,
 } from '../tasks/index.js';
 import { loadTaskFiles, materialize } from '../tasks/materialize.js';
+import { mergeInto } from '../tasks/merge.js';
 import { npmRepo } from '../tasks/sources/npm/index.js';
 import { storeStats, TaskStore } from '../tasks/store.js';
 import { SYNTH_VERSION } from '../tasks/synth/index.js';
@@ -45,6 +47,18 @@ function stage(v: string): 1 | 2 {
 function usage(message: string): never {
   console.error(`error: ${message}`);
   process.exit(2);
+}
+
+/** Runs an action; a UserError (bad input, missing store, unknown id) is one line and exit 2. */
+function guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (e instanceof UserError) usage(e.message);
+      throw e;
+    }
+  };
 }
 
 function gitSha(): string | null {
@@ -126,43 +140,45 @@ export function registerTasks(program: Command): void {
     )
     .option('--no-typecheck', 'skip type-checking TypeScript mutants (faster, less realistic)')
     .option('--warm <all|first|none>', 'vm runs that reuse a warm context', DEFAULT_SPEC.warm)
-    .action(async (o) => {
-      const source = o.source.startsWith('npm:')
-        ? await npmSourceDir(o.source.slice(4), o.db)
-        : o.source;
-      const spec: GenSpec = {
-        ...DEFAULT_SPEC,
-        source,
-        count: o.count,
-        stage: o.stage,
-        seed: o.seed,
-        workers: o.workers,
-        testCmd: o.testCmd,
-        evalFraction: o.evalFraction,
-        maxPerKind: o.maxPerKind,
-        timeoutMs: o.timeoutMs,
-        typeCheck: o.typecheck,
-        warm: o.warm,
-      };
-      if (!['all', 'first', 'none'].includes(o.warm))
-        usage(`--warm must be all, first or none, got "${o.warm}"`);
-      const store = new TaskStore(o.db);
-      try {
-        store.setManifest({
-          [`config:${sourceKey(spec)}`]: spec,
-          seed: spec.seed,
-          version: VERSION,
-          synthVersion: SYNTH_VERSION,
-          gitSha: gitSha(),
-          node: process.version,
-        });
-        const show = progressPrinter(store.count());
-        const p = await generateInto(store, spec, show);
-        show(p, true);
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      guard(async (o) => {
+        const source = o.source.startsWith('npm:')
+          ? await npmSourceDir(o.source.slice(4), o.db)
+          : o.source;
+        const spec: GenSpec = {
+          ...DEFAULT_SPEC,
+          source,
+          count: o.count,
+          stage: o.stage,
+          seed: o.seed,
+          workers: o.workers,
+          testCmd: o.testCmd,
+          evalFraction: o.evalFraction,
+          maxPerKind: o.maxPerKind,
+          timeoutMs: o.timeoutMs,
+          typeCheck: o.typecheck,
+          warm: o.warm,
+        };
+        if (!['all', 'first', 'none'].includes(o.warm))
+          usage(`--warm must be all, first or none, got "${o.warm}"`);
+        const store = new TaskStore(o.db);
+        try {
+          store.setManifest({
+            [`config:${sourceKey(spec)}`]: spec,
+            seed: spec.seed,
+            version: VERSION,
+            synthVersion: SYNTH_VERSION,
+            gitSha: gitSha(),
+            node: process.version,
+          });
+          const show = progressPrinter(store.count());
+          const p = await generateInto(store, spec, show);
+          show(p, true);
+        } finally {
+          store.close();
+        }
+      }),
+    );
 
   tasks
     .command('stats')
@@ -170,27 +186,33 @@ export function registerTasks(program: Command): void {
       'Counts per stage, family, kind and split; yield per bug kind; difficulty per stage.',
     )
     .option('--db <FILE>', 'task store', DEFAULT_DB)
-    .action((o) => {
-      const store = new TaskStore(o.db);
-      try {
-        console.log(JSON.stringify({ ...storeStats(store), manifest: store.manifest() }, null, 2));
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      guard((o) => {
+        const store = TaskStore.open(o.db);
+        try {
+          console.log(
+            JSON.stringify({ ...storeStats(store), manifest: store.manifest() }, null, 2),
+          );
+        } finally {
+          store.close();
+        }
+      }),
+    );
 
   tasks
     .command('show <id>')
-    .description('Print one task (id or unique id prefix) with its patches.')
+    .description('Print one task (id, unique id prefix or exported instance_id) with its patches.')
     .option('--db <FILE>', 'task store', DEFAULT_DB)
-    .action((id: string, o) => {
-      const store = new TaskStore(o.db);
-      try {
-        console.log(JSON.stringify(loadTaskFiles(store, id).task, null, 2));
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      guard((id: string, o) => {
+        const store = TaskStore.open(o.db);
+        try {
+          console.log(JSON.stringify(loadTaskFiles(store, id).task, null, 2));
+        } finally {
+          store.close();
+        }
+      }),
+    );
 
   tasks
     .command('materialize <id> <dir>')
@@ -200,23 +222,25 @@ export function registerTasks(program: Command): void {
     .option('--db <FILE>', 'task store', DEFAULT_DB)
     .option('--hide-tests', 'leave out the test files the agent must not see')
     .option('--git', 'make DIR a git repository with the buggy state committed')
-    .action((id: string, dir: string, o) => {
-      const store = new TaskStore(o.db);
-      try {
-        const tf = materialize(store, id, dir, { hideTests: o.hideTests, git: o.git });
-        console.log(
-          JSON.stringify({
-            dir,
-            id: tf.task.id,
-            testCmd: tf.task.testCmd,
-            failToPass: tf.task.failToPass.length,
-            passToPass: tf.task.passToPass.length,
-          }),
-        );
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      guard((id: string, dir: string, o) => {
+        const store = TaskStore.open(o.db);
+        try {
+          const tf = materialize(store, id, dir, { hideTests: o.hideTests, git: o.git });
+          console.log(
+            JSON.stringify({
+              dir,
+              id: tf.task.id,
+              testCmd: tf.task.testCmd,
+              failToPass: tf.task.failToPass.length,
+              passToPass: tf.task.passToPass.length,
+            }),
+          );
+        } finally {
+          store.close();
+        }
+      }),
+    );
 
   tasks
     .command('export')
@@ -227,24 +251,42 @@ export function registerTasks(program: Command): void {
     .option('--stage <1|2>', 'only this stage', stage)
     .option('--split <train|eval>', 'only this split')
     .option('--limit <N>', 'at most N tasks', int('--limit', 1))
-    .action(async (o) => {
-      if (o.format !== 'swebench' && o.format !== 'jsonl')
-        usage(`--format must be swebench or jsonl, got "${o.format}"`);
-      if (o.split !== undefined && o.split !== 'train' && o.split !== 'eval')
-        usage(`--split must be train or eval, got "${o.split}"`);
-      const store = new TaskStore(o.db);
-      try {
-        const n = await exportTasks(store, o.out, {
-          format: o.format,
-          stage: o.stage,
-          split: o.split,
-          limit: o.limit,
-        });
-        console.error(`exported ${n} tasks to ${o.out}`);
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      guard(async (o) => {
+        if (o.format !== 'swebench' && o.format !== 'jsonl')
+          usage(`--format must be swebench or jsonl, got "${o.format}"`);
+        if (o.split !== undefined && o.split !== 'train' && o.split !== 'eval')
+          usage(`--split must be train or eval, got "${o.split}"`);
+        const store = TaskStore.open(o.db);
+        try {
+          const n = await exportTasks(store, o.out, {
+            format: o.format,
+            stage: o.stage,
+            split: o.split,
+            limit: o.limit,
+          });
+          console.error(`exported ${n} tasks to ${o.out}`);
+        } finally {
+          store.close();
+        }
+      }),
+    );
+
+  tasks
+    .command('merge <inputs...>')
+    .description(
+      'Merge task stores and `export --format jsonl` files into one store (each task once).',
+    )
+    .requiredOption('--out <FILE>', 'store to write (created, or added to)')
+    .action(
+      guard((inputs: string[], o) => {
+        for (const p of inputs) if (!existsSync(p)) usage(`${p}: no such file`);
+        const r = mergeInto(o.out, inputs);
+        console.error(
+          `merged ${r.read} tasks from ${r.inputs} inputs (${r.repos} repos) into ${o.out}: ${r.added} added, ${r.read - r.added} already there`,
+        );
+      }),
+    );
 }
 
 // `npm:NAME`: an installed package vendored with characterization tests, written once beside

@@ -101,7 +101,7 @@ async function loadFromStore(
       )
         continue;
       const tf = mat.loadTaskFiles(store, task.id);
-      out.push({ task: tf.task, repo: tf.repo });
+      out.push({ task: { ...tf.task, testCmd: localTestCmd(tf.task.testCmd) }, repo: tf.repo });
     }
     return out;
   } finally {

@@ -2,9 +2,9 @@
 // `patch` = gold patch, `test_patch` = the hidden tests, plus `test_cmd`) or full Task JSONL.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { offlineTestCmd, rebuildRepo } from './materialize.js';
+import { rebuildRepo } from './materialize.js';
 import { repoDiff } from './run/diff.js';
-import type { TaskQuery, TaskStore } from './store.js';
+import { instancePrefix, type TaskQuery, type TaskStore } from './store.js';
 import { SYNTH_VERSION } from './synth/index.js';
 import type { RepoSnapshot, Task } from './types.js';
 import { buggyFiles } from './validate.js';
@@ -50,7 +50,7 @@ export function toSwebench(task: Task, repo: RepoSnapshot): SwebenchInstance {
   }
   const baseCommit = treeHash(base);
   return {
-    instance_id: `${repo.repoId.replace(/[^A-Za-z0-9]+/g, '-')}__${task.id}`,
+    instance_id: `${instancePrefix(repo.repoId)}__${task.id}`,
     repo: repo.repoId,
     base_commit: baseCommit,
     patch: repoDiff(buggy, repo.files),
@@ -62,7 +62,8 @@ export function toSwebench(task: Task, repo: RepoSnapshot): SwebenchInstance {
     FAIL_TO_PASS: JSON.stringify(task.failToPass),
     PASS_TO_PASS: JSON.stringify(task.passToPass),
     environment_setup_commit: baseCommit,
-    test_cmd: offlineTestCmd(repo),
+    // Portable: no path of this machine (TS repos say `--import tsx`; install tsx beside them).
+    test_cmd: repo.testCmd,
     stage: task.stage,
     family: task.family,
     difficulty: task.difficulty,
@@ -93,12 +94,16 @@ export async function exportTasks(
     let line: string;
     if (options.format === 'swebench') line = JSON.stringify(toSwebench(task, repo));
     else {
+      // {task, repo}: what `rollout --tasks` and `tasks merge` read back.
       const buggy = { ...repo.files, ...buggyFiles(repo.files, task.bugs) };
       line = JSON.stringify({
-        ...task,
-        bugPatch: repoDiff(repo.files, buggy),
-        goldPatch: repoDiff(buggy, repo.files),
-        testCmd: offlineTestCmd(repo),
+        task: {
+          ...task,
+          bugPatch: repoDiff(repo.files, buggy),
+          goldPatch: repoDiff(buggy, repo.files),
+          testCmd: repo.testCmd,
+        },
+        repo,
       });
     }
     if (!stream.write(`${line}\n`)) await new Promise<void>((r) => stream.once('drain', () => r()));

@@ -2,9 +2,10 @@
 // repos from the stored snapshot), derives its patches, and writes the buggy repo to a
 // directory where its tests run offline with one command and no install step.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { UserError } from './errors.js';
 import { repoDiff } from './run/diff.js';
 import { writeFiles } from './run/spawn.js';
 import type { TaskStore } from './store.js';
@@ -34,17 +35,16 @@ export function rebuildRepo(store: TaskStore, repoId: string): RepoSnapshot {
   return generateRepo(Number(m[2]));
 }
 
-/** The test command for a materialized copy: TS repos load tsx from loopsmith's own install. */
-export function offlineTestCmd(repo: RepoSnapshot): string {
-  if (repo.language !== 'ts' || !/--import tsx\b/.test(repo.testCmd)) return repo.testCmd;
+/** loopsmith's own tsx package directory (TypeScript tasks' tests load it). */
+function tsxDir(): string {
   const require = createRequire(import.meta.url);
-  let loader: string;
   try {
-    loader = pathToFileURL(require.resolve('tsx')).href;
+    return dirname(require.resolve('tsx/package.json'));
   } catch {
-    throw new Error('TypeScript tasks need the tsx package installed beside loopsmith (npm i tsx)');
+    throw new UserError(
+      'TypeScript tasks need the tsx package installed beside loopsmith (npm i tsx)',
+    );
   }
-  return repo.testCmd.replace(/--import tsx\b/, `--import ${loader}`);
 }
 
 /** A task with its patches and buggy files filled in. */
@@ -60,12 +60,16 @@ export interface TaskFiles {
 /** Loads a task and rebuilds its clean and buggy file sets and patches. */
 export function loadTaskFiles(store: TaskStore, id: string): TaskFiles {
   const task = store.get(id);
-  if (!task) throw new Error(`no task with id ${id} in ${store.path}`);
+  if (!task)
+    throw new UserError(
+      `no task with id or instance_id ${id} in ${store.path} (\`loopsmith tasks export --format swebench\` lists instance_ids)`,
+    );
   const repo = rebuildRepo(store, task.repoId);
   const buggy = { ...repo.files, ...buggyFiles(repo.files, task.bugs) };
   task.bugPatch = repoDiff(repo.files, buggy);
   task.goldPatch = repoDiff(buggy, repo.files);
-  task.testCmd = offlineTestCmd(repo);
+  // Portable: what a materialized copy runs (materialize links tsx into it when needed).
+  task.testCmd = repo.testCmd;
   const visible = new Set(task.visibleTests);
   return { task, repo, buggy, hiddenTests: repo.testFiles.filter((f) => !visible.has(f)) };
 }
@@ -84,7 +88,8 @@ export function materialize(
   dir: string,
   options: MaterializeOptions = {},
 ): TaskFiles {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new UserError(`${dir} is not empty: materialize writes into a new or empty directory`);
   const tf = loadTaskFiles(store, id);
   const files = { ...tf.buggy };
   if (options.hideTests) for (const f of tf.hiddenTests) delete files[f];
@@ -104,6 +109,13 @@ export function materialize(
       '-m',
       `task ${tf.task.id}`,
     );
+  }
+  // `node --import tsx` resolves tsx from the working directory: link loopsmith's own copy
+  // so the portable command runs offline here (kept out of git: it is this machine's path).
+  if (/--import tsx\b/.test(tf.task.testCmd) && !existsSync(join(dir, 'node_modules', 'tsx'))) {
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(tsxDir(), join(dir, 'node_modules', 'tsx'));
+    if (options.git) appendFileSync(join(dir, '.git', 'info', 'exclude'), 'node_modules/\n');
   }
   return tf;
 }

@@ -4,8 +4,10 @@
 // Each repo's tasks and its progress row are written in one transaction, so a killed run
 // loses at most the repos in flight and a rerun neither loses nor duplicates anything.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { UserError } from './errors.js';
 import type { RepoSnapshot, Task } from './types.js';
 
 const SCHEMA = `
@@ -97,6 +99,24 @@ export class TaskStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+  }
+
+  /** Opens an existing store for commands that only read: a missing file is a UserError, never a new empty store. */
+  static open(path: string): TaskStore {
+    if (!existsSync(path))
+      throw new UserError(
+        `${path}: no such task store (make one with \`loopsmith tasks gen --db ${path} ...\`)`,
+      );
+    try {
+      const d = new Database(path, { readonly: true, fileMustExist: true });
+      const ok = d.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'tasks'").pluck().get();
+      d.close();
+      if (!ok) throw new UserError(`${path}: not a loopsmith task store (no tasks table)`);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${path}: not a loopsmith task store (${(e as Error).message})`);
+    }
+    return new TaskStore(path);
   }
 
   /** Records the run's manifest (config, seed, versions, git sha); earlier keys stay unless overwritten. */
@@ -210,6 +230,26 @@ export class TaskStore {
     return added;
   }
 
+  /**
+   * A stored repo's test ids, with `add` appended when missing (indices already stored stay
+   * valid); undefined when the repo is not in the store.
+   */
+  extendTestIds(repoId: string, add: string[] = []): string[] | undefined {
+    const row = this.db.prepare('SELECT tests FROM repos WHERE repo_id = ?').get(repoId) as
+      | { tests: Buffer }
+      | undefined;
+    if (!row) return undefined;
+    const tests = unpack<{ ids: string[]; files: string[] }>(row.tests);
+    const have = new Set(tests.ids);
+    const missing = add.filter((id) => !have.has(id));
+    if (missing.length > 0) {
+      tests.ids.push(...new Set(missing));
+      this.db.prepare('UPDATE repos SET tests = ? WHERE repo_id = ?').run(pack(tests), repoId);
+      this.repoTests.delete(repoId);
+    }
+    return tests.ids;
+  }
+
   private testsOf(repoId: string): { ids: string[]; testCmd: string } {
     let t = this.repoTests.get(repoId);
     if (!t) {
@@ -248,13 +288,23 @@ export class TaskStore {
     };
   }
 
-  /** One task by id (or unique id prefix); undefined when absent. */
-  get(id: string): Task | undefined {
+  /** One task by id, unique id prefix or exported instance_id ("<repo>__<id>"); undefined when absent. */
+  get(idOrInstance: string): Task | undefined {
+    const cut = idOrInstance.lastIndexOf('__');
+    const id = cut >= 0 ? idOrInstance.slice(cut + 2) : idOrInstance;
+    if (id === '') return undefined;
     const rows = this.db
       .prepare('SELECT * FROM tasks WHERE id >= ? AND id < ? LIMIT 2')
       .all(id, `${id}\uffff`) as TaskRow[];
-    if (rows.length > 1 && rows[0].id !== id) throw new Error(`task id prefix ${id} is ambiguous`);
-    return rows[0] ? this.toTask(rows[0]) : undefined;
+    if (rows.length > 1 && rows[0].id !== id)
+      throw new UserError(
+        `task id prefix ${id} is ambiguous in ${this.path}: give more characters`,
+      );
+    const task = rows[0] ? this.toTask(rows[0]) : undefined;
+    // An instance_id names its repo too: it must be this task's.
+    if (task && cut >= 0 && instancePrefix(task.repoId) !== idOrInstance.slice(0, cut))
+      return undefined;
+    return task;
   }
 
   /** Tasks in insertion order, filtered. */
@@ -308,6 +358,11 @@ export class TaskStore {
   close(): void {
     this.db.close();
   }
+}
+
+/** The repo part of an exported instance_id (SWE-bench style: "<repo>__<task id>"). */
+export function instancePrefix(repoId: string): string {
+  return repoId.replace(/[^A-Za-z0-9]+/g, '-');
 }
 
 /** Summary of a store: what `loopsmith tasks stats` prints. */
