@@ -19,6 +19,18 @@ export const RunConfigSchema = z
     /** Per-command limits inside the sandbox. */
     memoryMb: z.number().int().positive(),
     maxProcesses: z.number().int().positive(),
+    /** Stdio MCP servers whose tools join the tool list; user config only (they run on the host). */
+    mcpServers: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, 'server names are letters, digits, _ and -'),
+      z.strictObject({
+        command: z.string().min(1),
+        args: z.array(z.string()).optional(),
+        env: z.record(z.string(), z.string()).optional(),
+        cwd: z.string().optional(),
+        /** Per-call time limit, seconds. @default 120 */
+        timeoutSec: z.number().positive().optional(),
+      }),
+    ),
   })
   .partial()
   .strict();
@@ -78,6 +90,11 @@ export function loadRunConfig(
   if (Object.keys(user).length) sources.push(userPath);
   const repoPath = join(repo, 'loopsmith.config.json');
   const repoCfg = readConfigFile(repoPath, false);
+  // A cloned repository must not start programs on the host just because loopsmith ran in it.
+  if (repoCfg.mcpServers)
+    throw new ConfigError(
+      `${repoPath}: mcpServers: MCP servers run on the host, so only the user config names them (${userPath})`,
+    );
   if (Object.keys(repoCfg).length) sources.push(repoPath);
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const checked = RunConfigSchema.safeParse(defined);

@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 import { runAgent } from '../harness/agent.js';
 import { toAtif } from '../harness/atif.js';
 import { humanSink, jsonlSink } from '../harness/events.js';
+import type { McpServerConfig } from '../harness/mcp/servers.js';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
+import { defaultTools } from '../harness/tools/index.js';
 import { createModel } from '../providers/spec.js';
 import { bwrapAvailable, createSandbox } from '../sandbox/index.js';
 import { ConfigError, loadRunConfig } from './config.js';
@@ -111,6 +113,7 @@ async function runCommand(task: string, f: RunFlags): Promise<number> {
   } catch (e) {
     usage((e as Error).message);
   }
+  const mcp = await startMcp(cfg.mcpServers, repo);
   const sandbox = createSandbox(kind, repo, {
     ...(cfg.memoryMb ? { memoryBytes: cfg.memoryMb * 1024 * 1024 } : {}),
     ...(cfg.maxProcesses ? { maxProcesses: cfg.maxProcesses } : {}),
@@ -125,8 +128,22 @@ async function runCommand(task: string, f: RunFlags): Promise<number> {
     ...(cfg.timeout ? { timeoutMs: cfg.timeout * 1000 } : {}),
     trajectoryPath,
     onEvent: f.json ? jsonlSink() : humanSink(),
+    ...(mcp ? { tools: [...defaultTools(), ...mcp.tools] } : {}),
   });
   await model.close?.();
+  await mcp?.close();
   if (f.atif) await writeFile(resolve(f.atif), JSON.stringify(toAtif(t), null, 1));
   return t.exitCode ?? 1;
+}
+
+/** The configured MCP servers' tools; a server that does not start is a usage error. */
+export async function startMcp(servers: Record<string, McpServerConfig> | undefined, repo: string) {
+  if (!servers || Object.keys(servers).length === 0) return undefined;
+  const { connectMcpServers, McpStartError } = await import('../harness/mcp/servers.js');
+  try {
+    return await connectMcpServers(servers, repo);
+  } catch (e) {
+    if (e instanceof McpStartError) usage(e.message);
+    throw e;
+  }
 }

@@ -3,9 +3,14 @@
 import type { CompletionRequest, Model } from '../providers/model.js';
 import { createSandbox } from '../sandbox/index.js';
 import { runAgent } from './agent.js';
+import type { Tool } from './tool.js';
 
 /** Runs the loop on `repo` with a model that records its first request and then finishes. */
-export async function captureFirstRequest(repo: string, task: string): Promise<CompletionRequest> {
+export async function captureFirstRequest(
+  repo: string,
+  task: string,
+  tools?: Tool[],
+): Promise<CompletionRequest> {
   let first: CompletionRequest | undefined;
   const model: Model = {
     id: 'capture',
@@ -27,7 +32,10 @@ export async function captureFirstRequest(repo: string, task: string): Promise<C
       };
     },
   };
-  await runAgent(task, model, createSandbox('none', repo), { maxTurns: 1 });
+  await runAgent(task, model, createSandbox('none', repo), {
+    maxTurns: 1,
+    ...(tools ? { tools } : {}),
+  });
   if (!first) throw new Error('the loop made no model call');
   return first;
 }

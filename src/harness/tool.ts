@@ -33,6 +33,8 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   /** Description for the model: short, every token is paid on every turn. */
   description: string;
   schema: S;
+  /** JSON Schema the model sees, when the tool brings its own (MCP); else derived from `schema`. */
+  parameters?: Record<string, unknown>;
   execute(args: z.infer<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 

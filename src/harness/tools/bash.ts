@@ -57,7 +57,7 @@ export function headTail(
 }
 
 /** Next free `<n>.txt` in the spill folder, so earlier outputs stay readable. */
-async function nextSpillPath(dir: string): Promise<string> {
+export async function nextSpillPath(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const nums = (await readdir(dir))
     .map((f) => /^(\d+)\.txt$/.exec(f)?.[1])

@@ -38,7 +38,10 @@ function clean(node: unknown): unknown {
 
 /** JSON Schema of one tool's arguments as the model sees it (input side: defaults optional). */
 export function parametersOf(tool: Tool): Record<string, unknown> {
-  return clean(z.toJSONSchema(tool.schema, { io: 'input' })) as Record<string, unknown>;
+  return clean(tool.parameters ?? z.toJSONSchema(tool.schema, { io: 'input' })) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** The `tools` field of a Chat Completions request for these tools. */
