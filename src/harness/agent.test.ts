@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import type { Message, ToolCall } from '../messages.js';
 import type { CompletionRequest, Model } from '../providers/model.js';
 import { createModel } from '../providers/spec.js';
 import { createSandbox } from '../sandbox/index.js';
 import { runAgent } from './agent.js';
 import type { AgentEvent } from './events.js';
-import type { Message, ToolCall } from '../messages.js';
 import { copyFixtureRepo, fixture } from './test-utils.js';
 import type { Trajectory } from './trajectory.js';
 

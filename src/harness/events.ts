@@ -1,6 +1,6 @@
 // Events the loop emits while it runs: `--json` prints one per line, the human printer
 // renders them as progress. The loop never writes to stdout itself.
-import type { RunStatus } from './status.js';
+import type { RunStatus, SendStatus } from './status.js';
 
 export interface UsageTotals {
   promptTokens: number;
@@ -19,8 +19,27 @@ export type AgentEvent =
       repo: string;
       sandbox: string;
       task: string;
+      /** True when the session continues a saved trajectory. */
+      resumed: boolean;
     }
   | { type: 'turn.started'; turn: number }
+  /** A streamed piece of the reply (providers that stream): text, or part of a tool call. */
+  | { type: 'model.delta'; turn: number; text: string }
+  | {
+      type: 'model.delta';
+      turn: number;
+      toolCall: { index: number; id?: string; name?: string; arguments?: string };
+    }
+  /** The stream was cut and the call retried: pieces shown for this turn are void. */
+  | { type: 'model.restart'; turn: number; reason: string }
+  /** Earlier context was shortened before this turn (see Trajectory.compactions). */
+  | {
+      type: 'compaction';
+      turn: number;
+      kind: 'elide' | 'summary';
+      tokensBefore: number;
+      tokensAfter: number;
+    }
   | {
       type: 'model.response';
       turn: number;
@@ -48,6 +67,14 @@ export type AgentEvent =
       output: string;
     }
   | { type: 'turn.completed'; turn: number; usage: UsageTotals }
+  /** The end of one `Session.send`: the agent waits for the next user message. */
+  | {
+      type: 'send.completed';
+      status: SendStatus;
+      message?: string;
+      summary?: string;
+      usage: UsageTotals;
+    }
   | {
       type: 'session.completed';
       status: RunStatus;

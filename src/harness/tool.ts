@@ -7,8 +7,10 @@ export interface ToolContext {
   /** Real path of the workspace root. File tools resolve every path against it and refuse to leave it. */
   root: string;
   sandbox: Sandbox;
-  /** Host directory where full outputs of truncated commands are saved; inside `root` so `read` reaches it. */
+  /** Host directory where full outputs of truncated commands are saved; inside `root` or in `readRoots`, so `read` reaches it. */
   spillDir: string;
+  /** Host directories outside `root` that `read` may also read (the session's spill dir). */
+  readRoots?: string[];
   signal?: AbortSignal;
 }
 

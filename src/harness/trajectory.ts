@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Message, ToolSchema } from '../messages.js';
 import type { TokenRecord, Usage } from '../providers/model.js';
 import type { UsageTotals } from './events.js';
-import type { Message, ToolSchema } from '../messages.js';
 import type { RunStatus } from './status.js';
 
 export interface ToolRecord {
@@ -21,7 +21,10 @@ export interface ToolRecord {
 
 export interface TurnRecord {
   turn: number;
-  /** Index in `messages` of the assistant message this turn produced. */
+  /**
+   * Index of the assistant message this turn produced, in the messages of the turn's
+   * segment: `messages` itself unless a compaction came later (see `segments`).
+   */
   messageIndex: number;
   usage: Usage;
   modelMs: number;
@@ -52,8 +55,50 @@ export interface Trajectory {
   durationMs: number;
   /** Unified diff of the workspace at the end against its starting state. */
   diff: string;
+  /**
+   * Each time the context was shortened: the conversation as it was before (what the turns
+   * since the previous compaction saw), oldest first. Absent when it never happened.
+   */
+  compactions?: Compaction[];
   /** Free-form facts from the caller (task id, seed, config); never sent to the model. */
   extra?: Record<string, unknown>;
+}
+
+/** The context was shortened after turn `afterTurn`: old tool outputs elided, or earlier turns summarised. */
+export interface Compaction {
+  afterTurn: number;
+  kind: 'elide' | 'summary';
+  /** The message list before the compaction, exactly as the turns up to `afterTurn` saw it. */
+  messages: Message[];
+  /** Estimated prompt tokens before and after. */
+  tokensBefore: number;
+  tokensAfter: number;
+  /** What the summary call itself cost (kind `summary`). */
+  usage?: Usage;
+}
+
+/** One unbroken conversation: turns whose prompts extend each other token for token. */
+export interface Segment {
+  messages: Message[];
+  turns: TurnRecord[];
+}
+
+/**
+ * The trajectory cut at its compactions: each segment's turns index into that segment's
+ * messages. Dataset rows are built per segment (a compaction breaks the token prefix).
+ */
+export function segments(t: Pick<Trajectory, 'messages' | 'turns' | 'compactions'>): Segment[] {
+  const out: Segment[] = [];
+  let from = 0;
+  for (const c of t.compactions ?? []) {
+    out.push({
+      messages: c.messages,
+      turns: t.turns.filter((x) => x.turn > from && x.turn <= c.afterTurn),
+    });
+    from = c.afterTurn;
+  }
+  out.push({ messages: t.messages, turns: t.turns.filter((x) => x.turn > from) });
+  return out;
 }
 
 /** A fresh, empty trajectory. */

@@ -19,7 +19,9 @@ const dir = mkdtempSync(join(tmpdir(), 'loopsmith-local-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 // Trained on the harness's own sources so its long system prompt fits a small context.
 const tok = trainTokenizer(
-  ['agent.ts', 'prompt.ts', 'messages.ts'].map((f) => readFileSync(`src/harness/${f}`, 'utf8')),
+  ['harness/session.ts', 'harness/prompt.ts', 'messages.ts'].map((f) =>
+    readFileSync(`src/${f}`, 'utf8'),
+  ),
   1200,
 );
 const model = initModel(deriveConfig(1, { vocabSize: 1200, maxSeqLen: 4096 }), 7, tok);

@@ -8,7 +8,21 @@ export interface CompletionRequest {
   /** Cap on completion tokens for this call, when the caller has one. */
   maxTokens?: number;
   signal?: AbortSignal;
+  /**
+   * Streaming hook: a provider that can stream calls it with each piece as it is generated,
+   * and still returns the same CompletionResponse it would without it. Providers that
+   * cannot stream ignore it.
+   */
+  onDelta?: (delta: ModelDelta) => void;
 }
+
+/** One streamed piece of a reply. */
+export type ModelDelta =
+  | { text: string }
+  /** A piece of tool call `index`: its id and name arrive once, `arguments` in pieces. */
+  | { toolCall: { index: number; id?: string; name?: string; arguments?: string } }
+  /** The stream broke and the call is being retried: pieces shown so far are void. */
+  | { restart: string };
 
 export interface Usage {
   promptTokens: number;
@@ -38,6 +52,8 @@ export interface CompletionResponse {
 export interface Model {
   /** Model id as recorded in trajectories, e.g. "gpt-4o-mini" or "scripted:fix.json". */
   readonly id: string;
+  /** Tokens the model attends to (prompt + completion), when known. */
+  readonly contextWindow?: number;
   complete(request: CompletionRequest): Promise<CompletionResponse>;
   close?(): Promise<void>;
 }

@@ -2,9 +2,10 @@
 // output (where errors and summaries are); the full text is saved where `read` reaches it.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { type Tool, ToolError } from '../tool.js';
+import { shownPath } from './paths.js';
 import { cleanTerminal } from './text.js';
 
 export interface BashLimits {
@@ -92,7 +93,7 @@ export const bashTool: Tool<typeof schema> = {
     if (cut || r.truncated) {
       // Past its cap the sandbox has written the full text to spillPath; below it, `text` is complete.
       if (!r.truncated) await writeFile(spillPath, r.output);
-      if (existsSync(spillPath)) spilled = relative(ctx.root, spillPath).split(sep).join('/');
+      if (existsSync(spillPath)) spilled = shownPath(ctx.root, spillPath);
       const { head, tail } = cut ?? { head: text, tail: '' };
       const what = r.truncated
         ? `${r.totalBytes} bytes in all`

@@ -40,14 +40,27 @@ function inside(root: string, p: string): string | null {
   return rel.split(sep).join('/');
 }
 
-/** Resolves a model-given path against the workspace root, or throws a ToolError saying why not. */
+/**
+ * Resolves a model-given path against the workspace root, or throws a ToolError saying why
+ * not. Reads may also reach an absolute path inside one of `readRoots` (the session's spill
+ * directory, which lives outside the user's repository); `rel` is then the absolute path.
+ */
 export async function resolvePath(
   root: string,
   input: string,
   mode: 'read' | 'write',
+  readRoots: readonly string[] = [],
 ): Promise<ResolvedPath> {
   if (typeof input !== 'string' || input.trim() === '') throw new ToolError('path is empty');
   if (input.includes('\0')) throw new ToolError('path contains a NUL byte');
+  if (mode === 'read' && isAbsolute(input)) {
+    for (const extra of readRoots) {
+      const realExtra = await realpath(extra).catch(() => null);
+      if (realExtra === null || inside(realExtra, resolve(input)) === null) continue;
+      const abs = await realpathLoose(resolve(input));
+      if (inside(realExtra, abs) !== null) return { abs, rel: abs };
+    }
+  }
   const realRoot = await realpath(root);
   const lexical = resolve(realRoot, input);
   if (inside(realRoot, lexical) === null) {
@@ -63,4 +76,9 @@ export async function resolvePath(
     throw new ToolError(`${input} is inside .git; writes there are refused (reading is fine)`);
   }
   return { abs, rel };
+}
+
+/** A path as the model should use it: relative inside the workspace, absolute outside it. */
+export function shownPath(root: string, path: string): string {
+  return inside(root, path) ?? path;
 }
