@@ -44,6 +44,15 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./export.js')).registerExport,
   },
   {
+    names: ['eval', 'compare', 'report'],
+    summaries: [
+      'Evaluate a model on a suite through the harness and grader (resumable run directory).',
+      'Compare two eval runs on their common tasks (McNemar exact, paired bootstrap, tokens).',
+      'The report card (markdown or self-contained HTML) from stage outputs and eval runs.',
+    ],
+    load: async () => (await import('./eval.js')).registerEval,
+  },
+  {
     names: ['doctor'],
     summaries: ['Check this machine (node, bubblewrap, cgroups, sqlite, onnxruntime, llama.cpp)'],
     load: async () => (await import('./doctor.js')).registerDoctor,
