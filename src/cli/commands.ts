@@ -53,6 +53,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./eval.js')).registerEval,
   },
   {
+    names: ['train'],
+    summaries: ['Train one stage of the recipe: pretrain, midtrain, sft, mid2, rl'],
+    load: async () => (await import('./train.js')).registerTrain,
+  },
+  {
     names: ['doctor'],
     summaries: ['Check this machine (node, bubblewrap, cgroups, sqlite, onnxruntime, llama.cpp)'],
     load: async () => (await import('./doctor.js')).registerDoctor,

@@ -1,0 +1,264 @@
+// `loopsmith train <stage>`: one supervised stage of the recipe (src/train), thin. User
+// mistakes (missing checkpoint, bad flag, empty dataset, corrupt JSONL line) print one line
+// naming the file or flag and exit 2; other failures exit 1.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ensureMallocTuning } from '../lm/malloc-tuning.js';
+import { evalRepos } from '../train/conv-data.js';
+import { runMid2 } from '../train/mid2.js';
+import { runMidtrain } from '../train/midtrain.js';
+import { runPretrain } from '../train/pretrain.js';
+import { runSft } from '../train/sft.js';
+import { StageInputError, type StageResult, TRAIN_DEFAULTS } from '../train/stage.js';
+
+const int =
+  (name: string, min = 0) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`${name} must be a number >= 0, got ${v}`);
+  return n;
+};
+/** "A-B" (inclusive) or "A,B,C" -> seeds. */
+export const seedRange = (name: string) => (v: string) => {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (m) {
+    const [a, b] = [Number(m[1]), Number(m[2])];
+    if (b < a) throw new InvalidArgumentError(`${name}: empty range ${v}`);
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  }
+  const xs = v.split(',').map(Number);
+  if (xs.some((x) => !Number.isInteger(x) || x < 0))
+    throw new InvalidArgumentError(`${name} must be A-B or A,B,C, got ${v}`);
+  return xs;
+};
+
+interface Common {
+  from: string;
+  out: string;
+  steps: number;
+  batch: number;
+  seq: number;
+  accum: number;
+  lr: number;
+  warmup: number;
+  evalEvery: number;
+  saveEvery: number;
+  seed: number;
+  excludeStore?: string[];
+}
+
+function common(c: Command): Command {
+  const d = TRAIN_DEFAULTS;
+  return c
+    .requiredOption('--from <ckpt>', 'checkpoint (or stage output directory) to start from')
+    .requiredOption('--out <dir>', 'stage output directory (rerun with the same one to resume)')
+    .option('--steps <n>', 'optimizer steps', int('--steps', 1), d.steps)
+    .option('--batch <n>', 'rows per micro-batch', int('--batch', 1), d.batch)
+    .option('--seq <n>', 'tokens per row (capped by the model context)', int('--seq', 8), d.seq)
+    .option('--accum <n>', 'micro-batches per step', int('--accum', 1), d.accum)
+    .option('--lr <x>', 'peak learning rate', num('--lr'), d.lr)
+    .option('--warmup <n>', 'warmup steps', int('--warmup'), d.warmup)
+    .option('--eval-every <n>', 'held-out loss every n steps', int('--eval-every', 1), d.evalEvery)
+    .option('--save-every <n>', 'checkpoint every n steps', int('--save-every', 1), d.saveEvery)
+    .option('--seed <n>', 'data-order seed', int('--seed'), d.seed)
+    .option(
+      '--exclude-store <db...>',
+      'task stores whose eval-split repositories no data may come from',
+    );
+}
+
+const pick = (o: Common) => ({
+  from: o.from,
+  out: o.out,
+  steps: o.steps,
+  batch: o.batch,
+  seq: o.seq,
+  accum: o.accum,
+  lr: o.lr,
+  warmup: o.warmup,
+  evalEvery: o.evalEvery,
+  saveEvery: o.saveEvery,
+  seed: o.seed,
+});
+const excluded = (o: Common) => (o.excludeStore ?? []).flatMap((db) => evalRepos(db));
+
+/** Runs a stage action: prints the result as JSON on stdout, user errors as one line with exit 2. */
+async function act(stage: string, fn: () => StageResult | Promise<StageResult>): Promise<void> {
+  try {
+    const r = await fn();
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } catch (e) {
+    const user =
+      e instanceof StageInputError || /^checkpoint |no such file|ENOENT/.test((e as Error).message);
+    process.stderr.write(`loopsmith train ${stage}: ${(e as Error).message.split('\n')[0]}\n`);
+    process.exit(user ? 2 : 1);
+  }
+}
+
+const overflow = () =>
+  new Option(
+    '--overflow <policy>',
+    'conversations longer than the context: drop, or cut at a turn boundary',
+  )
+    .choices(['drop', 'cut'])
+    .default('cut');
+
+/** Registers `train pretrain|midtrain|sft|mid2`; returns the `train` command for more stages. */
+export function registerTrain(program: Command): Command {
+  const train = program
+    .command('train')
+    .description('Train one stage of the recipe: pretrain, midtrain, sft, mid2');
+
+  common(
+    train
+      .command('pretrain')
+      .description('Next-token training on JS/TS code (generated repos + local sources)'),
+  )
+    .option(
+      '--synth-seeds <range>',
+      'generated repositories, e.g. 1000-1399',
+      seedRange('--synth-seeds'),
+      seedRange('')('1000-1199'),
+    )
+    .option('--local <dirs...>', 'folders of real JS/TS to include (e.g. node_modules)', [])
+    .option('--local-max-mb <n>', 'cap on local code', num('--local-max-mb'), 4)
+    .action(async (o: Common & { synthSeeds: number[]; local: string[]; localMaxMb: number }) => {
+      ensureMallocTuning();
+      await act('pretrain', () =>
+        runPretrain({
+          ...pick(o),
+          corpus: {
+            synthSeeds: o.synthSeeds,
+            localRoots: o.local,
+            localMaxBytes: o.localMaxMb * 1024 * 1024,
+            excludeRepos: excluded(o),
+          },
+        }),
+      );
+    });
+
+  common(
+    train.command('midtrain').description('Harness transcripts (teacher rollouts) mixed with code'),
+  )
+    .requiredOption('--runs <dirs...>', 'teacher rollout run directories')
+    .requiredOption('--tasks <db>', 'the task store the runs came from')
+    .option('--code-fraction <f>', 'share of rows that are code', num('--code-fraction'), 0.3)
+    .option(
+      '--synth-seeds <range>',
+      'generated repositories for the code mix',
+      seedRange('--synth-seeds'),
+      seedRange('')('1000-1099'),
+    )
+    .addOption(overflow())
+    .action(
+      async (
+        o: Common & {
+          runs: string[];
+          tasks: string;
+          codeFraction: number;
+          synthSeeds: number[];
+          overflow: 'drop' | 'cut';
+        },
+      ) => {
+        ensureMallocTuning();
+        await act('midtrain', () =>
+          runMidtrain({
+            ...pick(o),
+            runs: o.runs,
+            tasks: o.tasks,
+            codeFraction: o.codeFraction,
+            overflow: o.overflow,
+            corpus: { synthSeeds: o.synthSeeds, excludeRepos: excluded(o) },
+          }),
+        );
+      },
+    );
+
+  common(
+    train
+      .command('sft')
+      .description('Format and instruction drills played through the real harness'),
+  )
+    .option(
+      '--drill-seeds <range>',
+      'generated repositories the drills run in',
+      seedRange('--drill-seeds'),
+      seedRange('')('5000-5099'),
+    )
+    .option('--per-repo <n>', 'drills per repository', int('--per-repo', 1), 3)
+    .option('--sandbox <kind>', 'bwrap or none', 'bwrap')
+    .option('--extra <jsonl...>', 'more trajectories to train on', [])
+    .addOption(overflow())
+    .action(
+      async (
+        o: Common & {
+          drillSeeds: number[];
+          perRepo: number;
+          sandbox: 'bwrap' | 'none';
+          extra: string[];
+          overflow: 'drop' | 'cut';
+        },
+      ) => {
+        ensureMallocTuning();
+        await act('sft', () =>
+          runSft({
+            ...pick(o),
+            extra: o.extra,
+            overflow: o.overflow,
+            drills: {
+              seeds: o.drillSeeds,
+              perRepo: o.perRepo,
+              sandbox: o.sandbox,
+              excludeRepos: excluded(o),
+            },
+          }),
+        );
+      },
+    );
+
+  common(
+    train
+      .command('mid2')
+      .description('Agentic trajectories solved in the harness, one curriculum phase per run'),
+  )
+    .requiredOption('--runs <dirs...>', 'rollout run directories')
+    .requiredOption('--tasks <db>', 'the task store the runs came from')
+    .option('--phase <n>', 'task stage to keep: 1, 2, or 0 for both', int('--phase'), 1)
+    .option('--all-rollouts', 'keep unresolved rollouts too (default: resolved only)', false)
+    .addOption(overflow())
+    .action(
+      async (
+        o: Common & {
+          runs: string[];
+          tasks: string;
+          phase: number;
+          allRollouts: boolean;
+          overflow: 'drop' | 'cut';
+        },
+      ) => {
+        if (![0, 1, 2].includes(o.phase)) {
+          process.stderr.write('loopsmith train mid2: --phase must be 0, 1 or 2\n');
+          process.exit(2);
+        }
+        ensureMallocTuning();
+        await act('mid2', () =>
+          runMid2({
+            ...pick(o),
+            runs: o.runs,
+            tasks: o.tasks,
+            phase: o.phase as 0 | 1 | 2,
+            onlyResolved: !o.allRollouts,
+            overflow: o.overflow,
+            excludeRepos: excluded(o),
+          }),
+        );
+      },
+    );
+  return train;
+}

@@ -1,0 +1,92 @@
+// Stage 4 of the recipe (mid2): agentic trajectories solved inside the harness, assistant-only
+// loss, one curriculum phase per run: phase 1 on stage-1 tasks, then phase 2 (from phase 1's
+// checkpoint) on stage-2 tasks. Only train-split tasks count; a record of an eval-split task
+// or of an excluded repository is refused and counted, never trained on.
+import { readRuns, trajectoryToConversation } from './chats.js';
+import { conversationData, type KeyedConversation, taskIndex } from './conv-data.js';
+import type { OverflowPolicy } from './packing.js';
+import {
+  runTraining,
+  StageInputError,
+  type StageResult,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+} from './stage.js';
+
+export interface Mid2Config extends TrainConfig {
+  /** Rollout run directories (teacher-led and student-led episodes with teacher labels). */
+  runs: string[];
+  /** The task store the runs came from. */
+  tasks: string;
+  /** Curriculum phase: keep tasks of this stage (0 = both, shuffled together). @default 1 */
+  phase: 0 | 1 | 2;
+  /** Keep resolved rollouts only (rejection sampling). @default true */
+  onlyResolved: boolean;
+  /** Repository ids never to train on (an eval store's). @default [] */
+  excludeRepos: string[];
+  /** @default 'cut' */
+  overflow: OverflowPolicy;
+}
+
+/** Runs one mid2 phase. */
+export function runMid2(
+  cfg: Partial<Mid2Config> & Pick<Mid2Config, 'from' | 'out' | 'runs' | 'tasks'>,
+  log?: (l: string) => void,
+  stopAfter?: number,
+): StageResult {
+  const c: Mid2Config = {
+    ...TRAIN_DEFAULTS,
+    phase: 1,
+    onlyResolved: true,
+    excludeRepos: [],
+    overflow: 'cut',
+    ...cfg,
+  };
+  const index = taskIndex(c.tasks);
+  const excl = new Set(c.excludeRepos);
+  let refused = 0;
+  let unresolved = 0;
+  const records = readRuns(c.runs).filter((r) => {
+    const t = index.get(r.taskId);
+    if (!t) throw new StageInputError(`${r.taskId}: a rollout of a task that is not in ${c.tasks}`);
+    if (t.split !== 'train' || excl.has(t.repoId)) {
+      refused++;
+      return false;
+    }
+    if (c.phase !== 0 && t.stage !== c.phase) return false;
+    if (c.onlyResolved && !r.grade.resolved) {
+      unresolved++;
+      return false;
+    }
+    return true;
+  });
+  if (records.length === 0)
+    throw new StageInputError(`mid2 phase ${c.phase}: no usable rollouts in ${c.runs.join(', ')}`);
+  return runTraining({
+    stage: 'mid2',
+    cfg: c,
+    log,
+    stopAfter,
+    data: (m) => {
+      const T = Math.min(c.seq, m.config.maxSeqLen);
+      const convs: KeyedConversation[] = records.map((r) => ({
+        key: `${r.taskId}:${r.k}`,
+        ...trajectoryToConversation(r.trajectory, m.tokenizer, 'assistant'),
+      }));
+      const d = conversationData(m, convs, T, { overflow: c.overflow });
+      const tasks = new Set(records.map((r) => r.taskId));
+      return {
+        ...d,
+        info: {
+          ...d.info,
+          phase: c.phase,
+          rollouts: records.length,
+          tasks: tasks.size,
+          repos: new Set([...tasks].map((t) => index.get(t)?.repoId)).size,
+          refused_eval_or_excluded: refused,
+          skipped_unresolved: unresolved,
+        },
+      };
+    },
+  });
+}
