@@ -113,7 +113,7 @@ const overflow = () =>
 export function registerTrain(program: Command): Command {
   const train = program
     .command('train')
-    .description('Train one stage of the recipe: pretrain, midtrain, sft, mid2');
+    .description('Train one stage of the recipe: pretrain, midtrain, sft, mid2, rl');
 
   common(
     train
