@@ -20,6 +20,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./run.js')).registerRun,
   },
   {
+    names: ['acp'],
+    summaries: ['Serve the Agent Client Protocol on stdio (for Zed, JetBrains IDEs, Neovim).'],
+    load: async () => (await import('./acp.js')).registerAcp,
+  },
+  {
     names: ['tasks'],
     summaries: ['Generate, inspect, materialize and export verified coding tasks.'],
     load: async () => (await import('./tasks.js')).registerTasks,

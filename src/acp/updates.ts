@@ -1,0 +1,87 @@
+// The loop's events as ACP `session/update`s: streamed text as message chunks, each tool
+// call as a tool_call (title, kind, the files it touches) and its result as an update.
+import { isAbsolute, join } from 'node:path';
+import type { SessionUpdate, ToolKind } from '@agentclientprotocol/sdk';
+import type { AgentEvent } from '../harness/events.js';
+
+const KINDS: Record<string, ToolKind> = {
+  read: 'read',
+  list: 'read',
+  search: 'search',
+  edit: 'edit',
+  write: 'edit',
+  bash: 'execute',
+  finish: 'other',
+};
+
+function parse(args: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A short title for the editor's tool-call list: the command, or the tool and its path. */
+export function toolTitle(name: string, args: Record<string, unknown>): string {
+  if (name === 'bash' && typeof args.command === 'string') return args.command;
+  if (typeof args.path === 'string') return `${name} ${args.path}`;
+  if (name === 'search' && typeof args.pattern === 'string') return `search ${args.pattern}`;
+  return name;
+}
+
+/** Turns loop events into updates; keeps per-turn state (was the text streamed?). */
+export class UpdateMapper {
+  private streamed = new Set<number>();
+  constructor(private readonly root: string) {}
+
+  map(e: AgentEvent): SessionUpdate[] {
+    switch (e.type) {
+      case 'model.delta':
+        if ('text' in e && e.text) {
+          this.streamed.add(e.turn);
+          return [
+            { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: e.text } },
+          ];
+        }
+        return [];
+      case 'model.response':
+        // A model that does not stream still shows its text, once, when the turn's reply is in.
+        if (!this.streamed.has(e.turn) && e.text?.trim())
+          return [
+            { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: e.text } },
+          ];
+        return [];
+      case 'tool.started': {
+        const args = parse(e.arguments);
+        const path = typeof args.path === 'string' ? args.path : undefined;
+        return [
+          {
+            sessionUpdate: 'tool_call',
+            toolCallId: e.id,
+            title: toolTitle(e.name, args),
+            kind: KINDS[e.name] ?? 'other',
+            status: 'in_progress',
+            rawInput: args,
+            ...(path
+              ? { locations: [{ path: isAbsolute(path) ? path : join(this.root, path) }] }
+              : {}),
+          },
+        ];
+      }
+      case 'tool.completed':
+        return [
+          {
+            sessionUpdate: 'tool_call_update',
+            toolCallId: e.id,
+            status: e.isError ? 'failed' : 'completed',
+            content: [{ type: 'content', content: { type: 'text', text: e.output } }],
+            rawOutput: { exitCode: e.exitCode ?? null, truncated: e.truncated },
+          },
+        ];
+      default:
+        return [];
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// `loopsmith acp`: serves the Agent Client Protocol on stdin/stdout for an editor. Parses
+// flags and config like `run`, then hands the stream to src/acp. stdout is the protocol:
+// everything for a person goes to stderr.
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { USAGE_EXIT_CODE } from '../harness/status.js';
+import { ConfigError, loadRunConfig } from './config.js';
+
+interface AcpFlags {
+  model?: string;
+  baseUrl?: string;
+  sandbox?: string;
+  maxTurns?: string;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`loopsmith acp: ${message}\n`);
+  process.exit(USAGE_EXIT_CODE);
+}
+
+/** `<state>/sessions/<repo>-<hash>/<id>`, outside the user's repository. */
+export function sessionDir(root: string, id: string, env = process.env): string {
+  const state = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const key = `${basename(root)}-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`;
+  return join(state, 'loopsmith', 'sessions', key, id);
+}
+
+/** Registers `loopsmith acp`. */
+export function registerAcp(program: Command): void {
+  program
+    .command('acp')
+    .description('Serve the Agent Client Protocol on stdio (for Zed, JetBrains IDEs, Neovim).')
+    .option(
+      '--model <spec>',
+      'model: NAME at --base-url, openai:NAME, local:CKPT_DIR, scripted:FILE',
+    )
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1')
+    .option('--sandbox <kind>', 'bwrap (default) or none (commands on the host, each one asked)')
+    .option('--max-turns <n>', 'turn limit per prompt')
+    .action(async (f: AcpFlags) => {
+      await serve(f);
+    });
+}
+
+async function serve(f: AcpFlags): Promise<void> {
+  let cfg: ReturnType<typeof loadRunConfig>;
+  try {
+    if (f.sandbox !== undefined && f.sandbox !== 'bwrap' && f.sandbox !== 'none')
+      throw new ConfigError(`--sandbox must be bwrap or none, got "${f.sandbox}"`);
+    const maxTurns = f.maxTurns === undefined ? undefined : Number(f.maxTurns);
+    if (maxTurns !== undefined && !(Number.isInteger(maxTurns) && maxTurns > 0))
+      throw new ConfigError(`--max-turns must be a positive integer, got "${f.maxTurns}"`);
+    cfg = loadRunConfig(process.cwd(), {
+      model: f.model,
+      baseUrl: f.baseUrl,
+      sandbox: f.sandbox as 'bwrap' | 'none' | undefined,
+      maxTurns,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) usage(e.message);
+    throw e;
+  }
+  if (!cfg.model)
+    usage('no model given: pass --model (or set LOOPSMITH_MODEL, or "model" in the config)');
+  const [{ acpServer }, { ndJsonStream }, { createModel }, { bwrapAvailable, createSandbox }] =
+    await Promise.all([
+      import('../acp/server.js'),
+      import('@agentclientprotocol/sdk'),
+      import('../providers/spec.js'),
+      import('../sandbox/index.js'),
+    ]);
+  const kind = cfg.sandbox ?? 'bwrap';
+  if (kind === 'bwrap') {
+    const bw = bwrapAvailable();
+    if (!bw.ok)
+      usage(
+        `bubblewrap is not usable here (${bw.reason}). ${bw.installHint} Or pass --sandbox none.`,
+      );
+  }
+  let model: Awaited<ReturnType<typeof createModel>>;
+  try {
+    model = await createModel(cfg.model, { baseUrl: cfg.baseUrl });
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  const app = acpServer({
+    model,
+    sandbox: (root) =>
+      createSandbox(kind, root, {
+        ...(cfg.memoryMb ? { memoryBytes: cfg.memoryMb * 1024 * 1024 } : {}),
+        ...(cfg.maxProcesses ? { maxProcesses: cfg.maxProcesses } : {}),
+      }),
+    session: {
+      ...(cfg.maxTurns ? { maxTurns: cfg.maxTurns } : {}),
+      ...(cfg.maxTokens ? { maxTokens: cfg.maxTokens } : {}),
+      ...(cfg.timeout ? { timeoutMs: cfg.timeout * 1000 } : {}),
+    },
+    sessionDir,
+    mcpServers: cfg.mcpServers,
+  });
+  const conn = app.connect(
+    ndJsonStream(
+      Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+      Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
+    ),
+  );
+  await conn.closed;
+  await model.close?.();
+}
