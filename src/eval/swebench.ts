@@ -19,17 +19,17 @@ import { isTestPath, loadLocalRepo } from '../tasks/sources/local.js';
 import type { RepoSnapshot, Task } from '../tasks/types.js';
 
 /** SWE-bench stores the test lists as JSON-encoded strings; plain arrays are accepted too. */
-const TestList = z.union([
-  z.array(z.string()),
-  z.string().transform((s, ctx) => {
+const TestList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
     try {
-      const v = JSON.parse(s);
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-    } catch {}
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON list of test ids' });
-    return z.NEVER;
-  }),
-]);
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  },
+  z.array(z.string(), { error: 'must be a JSON list of test ids' }),
+);
 
 export const SweRow = z.looseObject({
   instance_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a path-safe id'),
@@ -48,6 +48,9 @@ export const SweRow = z.looseObject({
   created_at: z.string().optional(),
 });
 export type SweRow = z.infer<typeof SweRow>;
+const REQUIRED = Object.entries(SweRow.shape)
+  .filter(([, v]) => !v.safeParse(undefined).success)
+  .map(([k]) => k);
 
 /** Parses one JSONL line; the error names the file, the line and the first bad field. */
 export function parseSweRow(line: string, where: string): SweRow {
@@ -60,14 +63,15 @@ export function parseSweRow(line: string, where: string): SweRow {
   // Accept SWE-bench's own spelling of the command field too.
   if (obj && typeof obj === 'object' && !('test_cmd' in obj) && 'test_command' in obj)
     (obj as Record<string, unknown>).test_cmd = (obj as Record<string, unknown>).test_command;
+  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    const missing = REQUIRED.find((k) => !(k in obj));
+    if (missing) throw new Error(`${where}: missing field "${missing}"`);
+  }
   const r = SweRow.safeParse(obj);
   if (!r.success) {
     const i = r.error.issues[0];
     const field = i.path.join('.') || '(row)';
-    const missing = i.code === 'invalid_type' && /received undefined/.test(i.message);
-    throw new Error(
-      `${where}: ${missing ? `missing field "${field}"` : `field "${field}": ${i.message}`}`,
-    );
+    throw new Error(`${where}: field "${field}": ${i.message}`);
   }
   return r.data;
 }
