@@ -63,6 +63,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./train.js')).registerTrain,
   },
   {
+    names: ['pipeline'],
+    summaries: ['The whole recipe: tasks -> teacher -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report'],
+    load: async () => (await import('./pipeline.js')).registerPipeline,
+  },
+  {
     names: ['doctor'],
     summaries: ['Check this machine (node, bubblewrap, cgroups, sqlite, onnxruntime, llama.cpp)'],
     load: async () => (await import('./doctor.js')).registerDoctor,

@@ -1,6 +1,6 @@
 // The one chat template: harness messages + tool schemas -> token ids and a loss mask.
 //
-//   <|bos|> [<|tools|>{tool}\n{tool}\n<|end|>] <|system|>text<|end|> <|user|>text<|end|>
+//   <|bos|> [<|tools|>{signature}\n{signature}\n<|end|>] <|system|>text<|end|> <|user|>text<|end|>
 //   <|assistant|>text<|tool_call|>{"name":"x","arguments":{..}}<|tool_call|>{..}<|end|>
 //   <|tool|>result<|end|> ... <|assistant|>            (a prompt ends with the header)
 //
@@ -8,7 +8,6 @@
 // conversation's tokens are always a prefix of any continuation's (no merge crosses a
 // message boundary, and no message's rendering depends on a later one).
 import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../messages.js';
-import { pyJson } from './template-json.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Ids and loss mask of a rendered conversation (mask 1 exactly on assistant-written tokens). */
@@ -139,14 +138,28 @@ export class ChatTemplate {
   }
 }
 
-/** The tools block: one JSON object per line (Jinja `tojson` layout), in request order. */
+/**
+ * The tools block: one signature per line, `name(arg: type, opt?: type) description`, in
+ * request order. A small model's context is short and this block opens every prompt, so it
+ * carries what a call needs (names, argument names, which are optional, their types) in
+ * about a third of the tokens of the JSON schemas; the harness still validates each call
+ * against the full schema and says what is wrong.
+ */
 export function renderTools(tools: readonly ToolSchema[]): string {
-  return tools
-    .map(
-      (t) =>
-        `${pyJson({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })}\n`,
-    )
-    .join('');
+  return tools.map((t) => `${toolSignature(t)}\n`).join('');
+}
+
+/** `name(a: string, b?: integer) description` of one tool. */
+export function toolSignature(t: ToolSchema): string {
+  const p = t.function.parameters as {
+    properties?: Record<string, { type?: unknown }>;
+    required?: string[];
+  };
+  const req = new Set(p.required ?? []);
+  const args = Object.entries(p.properties ?? {}).map(
+    ([k, v]) => `${k}${req.has(k) ? '' : '?'}: ${typeof v.type === 'string' ? v.type : 'any'}`,
+  );
+  return `${t.function.name}(${args.join(', ')}) ${t.function.description}`;
 }
 
 /** Text of one call as the model writes it; the arguments are kept byte for byte. */

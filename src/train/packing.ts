@@ -37,6 +37,8 @@ export function cutAtTurn(c: Conversation, n: number): Conversation | null {
   if (c.ids.length <= n) return c;
   // An assistant turn that runs to exactly n is also a boundary.
   if (c.mask[n - 1] === 1 && c.mask[n] === 0) end = n;
+  // Every token learned (transcripts in midtraining): any position is a boundary.
+  if (end < 0 && c.mask.slice(1, n).every((m) => m === 1)) end = n;
   return end > 0 ? { ids: c.ids.slice(0, end), mask: c.mask.slice(0, end) } : null;
 }
 

@@ -1,0 +1,112 @@
+// Pipeline presets: sizes of every step of `loopsmith pipeline`, derived from one depth knob
+// plus data budgets. Seeds of train and eval repositories come from disjoint ranges, and
+// the eval stores hold eval-split repositories only, so no stage can see them.
+
+export interface StageSteps {
+  steps: number;
+  batch: number;
+  seq: number;
+  lr: number;
+}
+
+export interface Preset {
+  name: string;
+  /** Model size knob (layers = depth, dim = 64 * depth). */
+  depth: number;
+  vocab: number;
+  /** Context of the model (harness episodes are long). */
+  maxSeq: number;
+  /** Train-split tasks per curriculum stage, and the repositories they come from. */
+  trainTasks: { s1: number; s2: number; seed: number; maxPerKind: number };
+  /** Held-out tasks: repositories (>= 50 for a real figure), tasks per repo, per stage. */
+  evalTasks: { repos: number; perRepo: number; s2Repos: number; seed: number };
+  /** Teacher rollouts per train task (seeded variants of the oracle). */
+  teacherN: number;
+  /** Generated repositories in the pretraining corpus, and local code (MiB). */
+  corpusSeeds: number;
+  localMb: number;
+  /** Drill repositories and drills per repo for light SFT. */
+  drillRepos: number;
+  drillsPerRepo: number;
+  pretrain: StageSteps;
+  midtrain: StageSteps & { codeFraction: number };
+  sft: StageSteps;
+  mid2: { s1: StageSteps; s2: StageSteps };
+  rl: { steps: number; group: number; tasksPerStep: number };
+  /** Eval episodes: turn limit and which stages get the full held-out suite. */
+  evalMaxTurns: number;
+  /** Stages evaluated on a smaller quick suite (repos) before the final full one. */
+  quickEvalRepos: number;
+}
+
+export const PRESETS: Record<string, Preset> = {
+  micro: {
+    name: 'micro',
+    depth: 1,
+    vocab: 600,
+    maxSeq: 2048,
+    trainTasks: { s1: 6, s2: 3, seed: 1, maxPerKind: 1 },
+    evalTasks: { repos: 2, perRepo: 1, s2Repos: 1, seed: 900_001 },
+    teacherN: 1,
+    corpusSeeds: 6,
+    localMb: 0,
+    drillRepos: 2,
+    drillsPerRepo: 3,
+    pretrain: { steps: 4, batch: 2, seq: 128, lr: 3e-3 },
+    midtrain: { steps: 3, batch: 2, seq: 256, lr: 3e-3, codeFraction: 0.3 },
+    sft: { steps: 3, batch: 1, seq: 1024, lr: 3e-3 },
+    mid2: {
+      s1: { steps: 3, batch: 1, seq: 2047, lr: 3e-3 },
+      s2: { steps: 2, batch: 1, seq: 2047, lr: 3e-3 },
+    },
+    rl: { steps: 1, group: 2, tasksPerStep: 1 },
+    evalMaxTurns: 3,
+    quickEvalRepos: 1,
+  },
+  tiny: {
+    name: 'tiny',
+    depth: 2,
+    vocab: 2048,
+    maxSeq: 2048,
+    trainTasks: { s1: 300, s2: 100, seed: 1, maxPerKind: 2 },
+    evalTasks: { repos: 50, perRepo: 1, s2Repos: 20, seed: 900_001 },
+    teacherN: 1,
+    corpusSeeds: 300,
+    localMb: 2,
+    drillRepos: 60,
+    drillsPerRepo: 3,
+    pretrain: { steps: 150, batch: 8, seq: 256, lr: 3e-3 },
+    midtrain: { steps: 80, batch: 4, seq: 1024, lr: 2e-3, codeFraction: 0.3 },
+    sft: { steps: 40, batch: 4, seq: 1024, lr: 2e-3 },
+    mid2: {
+      s1: { steps: 120, batch: 4, seq: 1024, lr: 2e-3 },
+      s2: { steps: 40, batch: 4, seq: 1024, lr: 1e-3 },
+    },
+    rl: { steps: 2, group: 4, tasksPerStep: 2 },
+    evalMaxTurns: 10,
+    quickEvalRepos: 12,
+  },
+  small: {
+    name: 'small',
+    depth: 4,
+    vocab: 4096,
+    maxSeq: 4096,
+    trainTasks: { s1: 3000, s2: 1000, seed: 1, maxPerKind: 2 },
+    evalTasks: { repos: 80, perRepo: 1, s2Repos: 40, seed: 900_001 },
+    teacherN: 2,
+    corpusSeeds: 2000,
+    localMb: 8,
+    drillRepos: 300,
+    drillsPerRepo: 3,
+    pretrain: { steps: 1500, batch: 8, seq: 512, lr: 3e-3 },
+    midtrain: { steps: 600, batch: 4, seq: 2048, lr: 2e-3, codeFraction: 0.3 },
+    sft: { steps: 200, batch: 4, seq: 2048, lr: 1.5e-3 },
+    mid2: {
+      s1: { steps: 1200, batch: 4, seq: 2048, lr: 1.5e-3 },
+      s2: { steps: 400, batch: 4, seq: 2048, lr: 1e-3 },
+    },
+    rl: { steps: 20, group: 8, tasksPerStep: 4 },
+    evalMaxTurns: 16,
+    quickEvalRepos: 30,
+  },
+};
