@@ -9,6 +9,7 @@ import { runMidtrain } from '../train/midtrain.js';
 import { runPretrain } from '../train/pretrain.js';
 import { runSft } from '../train/sft.js';
 import { StageInputError, type StageResult, TRAIN_DEFAULTS } from '../train/stage.js';
+import { registerTrainRl } from './train-rl.js';
 
 const int =
   (name: string, min = 0) =>
@@ -260,5 +261,6 @@ export function registerTrain(program: Command): Command {
         );
       },
     );
+  registerTrainRl(train);
   return train;
 }

@@ -141,7 +141,7 @@ export function stageComplete(out: string): boolean {
 }
 
 /** Finishes an interrupted checkpoint swap: the complete `.saving` copy wins over a missing one. */
-function recoverSwap(out: string): void {
+export function recoverSwap(out: string): void {
   const ck = join(out, 'ckpt');
   const saving = join(out, 'ckpt.saving');
   const old = join(out, 'ckpt.old');
@@ -165,7 +165,7 @@ export function saveStageCheckpoint(out: string, tr: Trainer): void {
 }
 
 /** Keeps only metrics lines at or before `step` (lines after the last checkpoint are replayed). */
-function truncateMetrics(out: string, step: number): void {
+export function truncateMetrics(out: string, step: number): void {
   const p = join(out, 'metrics.jsonl');
   if (!existsSync(p)) return;
   const keep = readFileSync(p, 'utf8')
