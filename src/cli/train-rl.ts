@@ -3,9 +3,9 @@
 // line naming the flag or file and exit 2; other failures exit 1.
 import { type Command, InvalidArgumentError } from 'commander';
 import { ensureMallocTuning } from '../lm/malloc-tuning.js';
+import { bwrapAvailable } from '../sandbox/index.js';
 import { RL_DEFAULTS, type RlConfig, runRl } from '../train/rl.js';
 import { StageInputError } from '../train/stage.js';
-import { bwrapAvailable } from '../sandbox/index.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -45,16 +45,41 @@ export function registerTrainRl(train: Command): void {
       num('--token-cost'),
       d.tokenCost,
     )
-    .option('--max-turns <n>', 'harness turn limit (cut rollouts are masked)', int('--max-turns', 1), d.maxTurns)
-    .option('--max-tokens <n>', 'harness token budget per rollout', int('--max-tokens', 1), d.maxTokens)
+    .option(
+      '--max-turns <n>',
+      'harness turn limit (cut rollouts are masked)',
+      int('--max-turns', 1),
+      d.maxTurns,
+    )
+    .option(
+      '--max-tokens <n>',
+      'harness token budget per rollout',
+      int('--max-tokens', 1),
+      d.maxTokens,
+    )
     .option('--timeout <sec>', 'wall-clock limit per rollout', int('--timeout', 1), d.timeout)
-    .option('--call-tokens <n>', 'most completion tokens per model call', int('--call-tokens', 1), d.callTokens)
+    .option(
+      '--call-tokens <n>',
+      'most completion tokens per model call',
+      int('--call-tokens', 1),
+      d.callTokens,
+    )
     .option('--lr <x>', 'learning rate', num('--lr'), d.lr)
     .option('--clip-low <x>', 'ratio clip below 1', num('--clip-low'), d.clipLow)
     .option('--clip-high <x>', 'ratio clip above 1 (clip-higher)', num('--clip-high'), d.clipHigh)
-    .option('--eval-every <n>', 'held-out resolved rate every n steps', int('--eval-every', 1), d.evalEvery)
+    .option(
+      '--eval-every <n>',
+      'held-out resolved rate every n steps',
+      int('--eval-every', 1),
+      d.evalEvery,
+    )
     .option('--eval-tasks <n>', 'held-out tasks evaluated', int('--eval-tasks', 1), d.evalTasks)
-    .option('--revisit-after <n>', 'steps an always/never-solved task waits', int('--revisit-after', 0), d.revisitAfter)
+    .option(
+      '--revisit-after <n>',
+      'steps an always/never-solved task waits',
+      int('--revisit-after', 0),
+      d.revisitAfter,
+    )
     .option('--concurrency <n>', 'episodes at once', int('--concurrency', 1), d.concurrency)
     .option('--sandbox <kind>', 'bwrap or none', d.sandbox)
     .option('--seed <n>', 'seed of task order and sampling', int('--seed', 0), d.seed)

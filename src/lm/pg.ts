@@ -126,7 +126,8 @@ export function pgStep(
   const p = tr.model.paramSet;
   let acts: Acts | null = null;
   for (const b of micro) {
-    if (!acts || acts.B !== b.B || acts.T !== b.T) acts = allocActs(tr.model.config, b.B, b.T, true);
+    if (!acts || acts.B !== b.B || acts.T !== b.T)
+      acts = allocActs(tr.model.config, b.B, b.T, true);
     const r = pgBackward(tr.net, p, tr.grads, acts, b, total > 0 ? 1 / total : 0, clip);
     lossSum += r.lossSum;
     clipped += r.clipped;

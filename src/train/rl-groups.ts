@@ -3,9 +3,10 @@
 // masked: neither trained on nor part of the baseline), groups without reward variance
 // dropped; each kept rollout becomes token rows merged turn by turn on an exact prefix
 // match (the gateway's own merge), sampled tokens trained with their sampling logprobs.
+
+import { looAdvantages } from '../gym/datasets/rl.js';
 import type { CallRecord } from '../gym/gateway.js';
 import { type RowsReport, rowsOf, type TrainingRow } from '../gym/gateway-rows.js';
-import { looAdvantages } from '../gym/datasets/rl.js';
 import type { RolloutRecord } from '../gym/rollout.js';
 import type { TokenRecord } from '../providers/model.js';
 

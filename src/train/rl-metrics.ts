@@ -95,9 +95,7 @@ export function stepFigures(
     approx_kl: r4(u.approxKl),
     grad_norm: r4(u.gradNorm),
     gen_s: s1(genMs),
-    sandbox_s: s1(
-      sumT((r) => r.timings.toolMs + r.timings.gradeMs + r.timings.materializeMs),
-    ),
+    sandbox_s: s1(sumT((r) => r.timings.toolMs + r.timings.gradeMs + r.timings.materializeMs)),
     harness_s: s1(sumT((r) => r.timings.harnessMs)),
     rollout_wall_s: s1(extra.rolloutWallMs),
     update_s: s1(u.ms),

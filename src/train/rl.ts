@@ -17,11 +17,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { makeManifest } from '../gym/manifest.js';
 import type { RolloutRecord } from '../gym/rollout.js';
-import { type LoadedModel, loadCheckpoint, loadTrainState, saveCheckpoint } from '../lm/checkpoint.js';
+import {
+  type LoadedModel,
+  loadCheckpoint,
+  loadTrainState,
+  saveCheckpoint,
+} from '../lm/checkpoint.js';
 import { Trainer } from '../lm/trainer.js';
 import { localModelFrom } from '../providers/local.js';
 import { atomicWrite, Progress } from './progress.js';
-import { type RlEnv, gymEnv } from './rl-env.js';
+import { gymEnv, type RlEnv } from './rl-env.js';
 import { Frontier, type TaskStat } from './rl-frontier.js';
 import { buildGroups, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
@@ -30,8 +35,8 @@ import {
   readStageManifest,
   recoverSwap,
   resolveCheckpoint,
-  type StageResult,
   StageInputError,
+  type StageResult,
   saveStageCheckpoint,
   truncateMetrics,
 } from './stage.js';
@@ -171,8 +176,10 @@ function check(cfg: RlConfig): void {
     if (!Number.isInteger(v) || v < 1)
       throw new StageInputError(`--${kebab(k)} must be a positive integer, got ${v}`);
   }
-  if (cfg.group < 2) throw new StageInputError('--group must be at least 2 (advantages are leave-one-out)');
-  if (!(cfg.tokenCost >= 0)) throw new StageInputError(`--token-cost must be >= 0, got ${cfg.tokenCost}`);
+  if (cfg.group < 2)
+    throw new StageInputError('--group must be at least 2 (advantages are leave-one-out)');
+  if (!(cfg.tokenCost >= 0))
+    throw new StageInputError(`--token-cost must be >= 0, got ${cfg.tokenCost}`);
   if (!(cfg.lr > 0)) throw new StageInputError(`--lr must be > 0, got ${cfg.lr}`);
 }
 
@@ -182,7 +189,9 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 function loadFrom(p: string): { dir: string; model: LoadedModel } {
   const dir = resolveCheckpoint(p);
   if (!existsSync(join(dir, 'tokenizer.json')))
-    throw new StageInputError(`--from ${dir}: no tokenizer.json (RL samples through the chat template, which needs it)`);
+    throw new StageInputError(
+      `--from ${dir}: no tokenizer.json (RL samples through the chat template, which needs it)`,
+    );
   try {
     return { dir, model: loadCheckpoint(dir) };
   } catch (e) {
@@ -191,7 +200,10 @@ function loadFrom(p: string): { dir: string; model: LoadedModel } {
 }
 
 /** Runs (or resumes, or skips when complete) the RL stage. */
-export async function runRl(config: RlConfig, opts: RlOptions = {}): Promise<StageResult> {
+export async function runRl(
+  config: Partial<RlConfig> & Pick<RlConfig, 'from' | 'tasks' | 'out'>,
+  opts: RlOptions = {},
+): Promise<StageResult> {
   const cfg: RlConfig = { ...RL_DEFAULTS, ...config, out: resolve(config.out) };
   check(cfg);
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -238,11 +250,22 @@ export async function runRl(config: RlConfig, opts: RlOptions = {}): Promise<Sta
   let st: RlState;
   if (resuming) {
     const s = stateFor(out, tr.step);
-    if (!s) throw new StageInputError(`${out}: no RL state matches its checkpoint (delete the directory to start over)`);
+    if (!s)
+      throw new StageInputError(
+        `${out}: no RL state matches its checkpoint (delete the directory to start over)`,
+      );
     st = s;
     truncateMetrics(out, st.rlStep);
   } else {
-    st = { rlStep: 0, optStep: 0, tokens: 0, frontier: {}, best: null, lastHeldout: null, elapsed: 0 };
+    st = {
+      rlStep: 0,
+      optStep: 0,
+      tokens: 0,
+      frontier: {},
+      best: null,
+      lastHeldout: null,
+      elapsed: 0,
+    };
     const m = {
       ...makeManifest('train.rl', cfg.seed, { ...cfg }),
       stage: 'rl',
@@ -255,9 +278,14 @@ export async function runRl(config: RlConfig, opts: RlOptions = {}): Promise<Sta
   }
   const frontier = new Frontier(env.train, st.frontier, { revisitAfter: cfg.revisitAfter });
   const evalIds = env.eval.slice(0, cfg.evalTasks);
-  const policy = (tag: string) => (taskId: string, k: number, seed: number) =>
+  const policy = (tag: string) => (_taskId: string, _k: number, seed: number) =>
     // Temperature 1, no top-p: the logprobs are the policy's own, which the ratio needs.
-    localModelFrom(model, `local:rl-${tag}`, { temperature: 1, topP: 1, maxTokens: cfg.callTokens, seed });
+    localModelFrom(model, `local:rl-${tag}`, {
+      temperature: 1,
+      topP: 1,
+      maxTokens: cfg.callTokens,
+      seed,
+    });
   const heldout = async (step: number): Promise<number> => {
     const recs = await env.run(evalIds, {
       outDir: join(out, 'eval', `step-${step}`),
@@ -354,7 +382,10 @@ export async function runRl(config: RlConfig, opts: RlOptions = {}): Promise<Sta
     eval_tasks: evalIds.length,
   };
   const m = readStageManifest(out);
-  atomicWrite(join(out, 'manifest.json'), `${JSON.stringify({ ...m, complete: true, result }, null, 2)}\n`);
+  atomicWrite(
+    join(out, 'manifest.json'),
+    `${JSON.stringify({ ...m, complete: true, result }, null, 2)}\n`,
+  );
   return { stage: 'rl', checkpoint: bestDir, metrics: result, skipped: false };
 }
 

@@ -1,0 +1,150 @@
+// `loopsmith train rl` through the real CLI: one step in the real harness and sandbox on a
+// tiny checkpoint (the stage layout, the RL metric fields, rows equal to the sampled ids),
+// and user errors (no eval split, no tokenizer, bad flag) as one line with exit 2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { readRecords } from '../gym/rollout.js';
+import { CLI } from '../harness/test-utils.js';
+import { deriveConfig } from '../lm/config.js';
+import { initModel, saveCheckpoint } from '../lm/model.js';
+import { bwrapAvailable } from '../sandbox/index.js';
+import { callRows, emptyReport } from '../train/rl-groups.js';
+
+const SANDBOX = bwrapAvailable().ok ? 'bwrap' : 'none';
+const dir = mkdtempSync(join(tmpdir(), 'train-rl-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const FIXTURE = new URL('../../../src/gym/fixtures/sample-tasks.jsonl', import.meta.url).pathname;
+
+const ckpt = join(dir, 'ckpt');
+saveCheckpoint(ckpt, initModel(deriveConfig(1, { vocabSize: 266, maxSeqLen: 4096 }), 0));
+// The fixture's six tasks, the last two moved to the eval split.
+const tasks = join(dir, 'tasks.jsonl');
+const lines = readFileSync(FIXTURE, 'utf8').trim().split('\n');
+writeFileSync(
+  tasks,
+  lines
+    .map((l, i) => {
+      const o = JSON.parse(l);
+      o.task.split = i >= 4 ? 'eval' : 'train';
+      return `${JSON.stringify(o)}\n`;
+    })
+    .join(''),
+);
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [CLI, 'train', 'rl', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOOPSMITH_QUIET: '1', LOOPSMITH_MALLOC_TUNED: '0' },
+    timeout: 120_000,
+  });
+}
+
+test('one RL step in the real harness: stage layout, RL metrics, rows equal the sampled ids', async () => {
+  const out = join(dir, 'out');
+  const r = cli([
+    '--from',
+    ckpt,
+    '--tasks',
+    tasks,
+    '--out',
+    out,
+    '--steps',
+    '1',
+    '--group',
+    '2',
+    '--tasks-per-step',
+    '1',
+    '--max-turns',
+    '2',
+    '--call-tokens',
+    '16',
+    '--eval-tasks',
+    '1',
+    '--sandbox',
+    SANDBOX,
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.stage, 'rl');
+  assert.equal(res.checkpoint, join(out, 'best'));
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.stage, 'rl');
+  assert.equal(manifest.complete, true);
+  const [line] = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  for (const k of [
+    'stage',
+    'step',
+    'tokens',
+    'train_loss',
+    'lr',
+    'tokens_per_s',
+    'elapsed_s',
+    'reward_mean',
+    'resolved_rate',
+    'tokens_per_rollout',
+    'tokens_per_resolved',
+    'groups_kept',
+    'groups_dropped',
+    'masked',
+    'gen_s',
+    'sandbox_s',
+    'update_s',
+    'heldout_resolved',
+  ])
+    assert.ok(k in line, `metrics line lacks ${k}`);
+  assert.equal(line.rollouts, 2);
+  // Both rollouts ran the harness for two turns (a random model never finishes): masked.
+  const recs = await readRecords(join(out, 'rollouts', 'step-1'));
+  assert.equal(recs.length, 2);
+  assert.equal(line.masked, recs.filter((x) => x.cutByLimit).length);
+  for (const rec of recs) {
+    const calls = rec.trajectory.turns.map((t) => t.tokens).filter((t) => t !== undefined);
+    assert.ok(calls.length >= 1);
+    const report = emptyReport();
+    const rows = callRows('x', calls, report);
+    // The harness + the one template keep the prefix property across turns.
+    assert.equal(report.prefix_mismatches, 0);
+    assert.equal(rows.length, 1);
+    const last = calls[calls.length - 1];
+    assert.deepEqual(rows[0].ids, [...last.promptIds, ...last.completionIds]);
+    const sampled = rows[0].ids.filter((_, i) => rows[0].mask[i] === 1);
+    assert.deepEqual(
+      sampled,
+      calls.flatMap((c) => c.completionIds),
+    );
+  }
+});
+
+test('tasks without an eval split: one line naming --tasks, exit 2', () => {
+  const r = cli(['--from', ckpt, '--tasks', FIXTURE, '--out', join(dir, 'e1')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^loopsmith train rl: --tasks .*sample-tasks\.jsonl: no eval-split tasks/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a checkpoint without a tokenizer: one line naming it, exit 2', () => {
+  const bare = join(dir, 'bare');
+  cpSync(ckpt, bare, { recursive: true });
+  rmSync(join(bare, 'tokenizer.json'));
+  const r = cli(['--from', bare, '--tasks', tasks, '--out', join(dir, 'e2')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^loopsmith train rl: --from .*bare: no tokenizer\.json/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('bad flags and a missing checkpoint: one line, exit 2', () => {
+  const a = cli(['--from', ckpt, '--tasks', tasks, '--out', join(dir, 'e3'), '--group', '1']);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /--group must be an integer >= 2/);
+  const b = cli(['--from', join(dir, 'nope'), '--tasks', tasks, '--out', join(dir, 'e4')]);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /^loopsmith train rl: .*nope: not a checkpoint/);
+  assert.equal(b.stderr.trim().split('\n').length, 1);
+});
