@@ -9,11 +9,12 @@ import { loadTemplate, tokenRow } from '../gym/datasets/tokens.js';
 import { startGateway } from '../gym/gateway.js';
 import { storeRows } from '../gym/gateway-rows.js';
 import { createOracleModel } from '../gym/oracle.js';
-import { readRecords, runRollouts } from '../gym/rollout.js';
+import { type RolloutRecord, readRecords, runRollouts } from '../gym/rollout.js';
 import { loadGymTasks, parseFilter } from '../gym/tasks-source.js';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { createModel, registerModelFactory } from '../providers/spec.js';
 import { bwrapAvailable } from '../sandbox/index.js';
+import { rlRowsFromStore } from '../train/rl-external.js';
 
 function usage(cmd: string, message: string): never {
   process.stderr.write(`loopsmith ${cmd}: ${message}\n`);
@@ -58,6 +59,24 @@ function registerOracleSpec(): void {
   }
 }
 
+/** Closes each rollout's gateway route with its reward and what an RL trainer groups by. */
+async function closeGatewayRollouts(baseUrl: string, recs: RolloutRecord[]): Promise<void> {
+  for (const r of recs) {
+    const url = `${baseUrl.replace('{rollout}', `${r.taskId}.${r.k}`).replace(/\/v1\/?$/, '')}/reward`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reward: r.reward.reward,
+        info: { task_id: r.taskId, k: r.k, resolved: r.grade.resolved, cut_by_limit: r.cutByLimit },
+      }),
+    });
+    // 409: closed by an earlier (resumed) run.
+    if (!res.ok && res.status !== 409)
+      process.stderr.write(`rollout: closing ${url} failed (${res.status})\n`);
+  }
+}
+
 /** Registers `rollout`, `data sft`, `data rl`, `data rows` and `gateway`. */
 export function registerGym(program: Command): void {
   registerOracleSpec();
@@ -75,7 +94,10 @@ export function registerGym(program: Command): void {
       [],
     )
     .requiredOption('--model <spec>', 'oracle, oracle:seed=N, or any spec `loopsmith run` takes')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint for HTTP models')
+    .option(
+      '--base-url <url>',
+      'OpenAI-compatible endpoint for HTTP models; with {rollout} in it (a recording gateway), each rollout gets TASK.K there and is closed with its reward',
+    )
     .option('--n <k>', 'rollouts per task', posInt('--n'), 1)
     .option('--concurrency <c>', 'rollouts at once', posInt('--concurrency'), 1)
     .option('--limit <n>', 'at most this many tasks', posInt('--limit'))
@@ -108,8 +130,10 @@ export function registerGym(program: Command): void {
       if (tasks.length === 0)
         usage('rollout', `no task in ${f.tasks} matches ${f.filter.join(' ') || '(no filter)'}`);
       const fixed = oracleSeed(f.model);
+      // `{rollout}` in the base URL: one gateway route per rollout (external RL trainers).
+      const urlOf = (id: string) => f.baseUrl?.replace('{rollout}', id);
       if (fixed === undefined)
-        await createModel(f.model, { baseUrl: f.baseUrl }).catch((e: Error) =>
+        await createModel(f.model, { baseUrl: urlOf('check') }).catch((e: Error) =>
           usage('rollout', e.message),
         );
       const t0 = Date.now();
@@ -118,9 +142,9 @@ export function registerGym(program: Command): void {
         n: f.n,
         concurrency: f.concurrency,
         seed: f.seed,
-        makeModel: (gt, _k, seed) =>
+        makeModel: (gt, k, seed) =>
           fixed === undefined
-            ? createModel(f.model, { baseUrl: f.baseUrl })
+            ? createModel(f.model, { baseUrl: urlOf(`${gt.task.id}.${k}`) })
             : createOracleModel(gt, { seed: fixed ?? seed }),
         episode: {
           sandbox: f.sandbox,
@@ -164,6 +188,8 @@ export function registerGym(program: Command): void {
           );
         },
       });
+      if (f.baseUrl?.includes('{rollout}'))
+        await closeGatewayRollouts(f.baseUrl, await readRecords(resolve(f.out)));
       process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       process.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
     });
@@ -236,9 +262,14 @@ export function registerGym(program: Command): void {
     )
     .requiredOption('--store <dir>', 'the gateway --store directory')
     .requiredOption('--out <file>', 'output JSONL')
+    .option(
+      '--rl',
+      'RL rows: group by task, leave-one-out advantage, limit-cut rollouts masked (see README)',
+      false,
+    )
     .action(async (f) => {
-      const { rows, report } = await storeRows(resolve(f.store)).catch((e: Error) =>
-        usage('data rows', e.message),
+      const { rows, report } = await (f.rl ? rlRowsFromStore : storeRows)(resolve(f.store)).catch(
+        (e: Error) => usage('data rows', e.message),
       );
       const out = createWriteStream(resolve(f.out));
       for (const r of rows) out.write(`${JSON.stringify(r)}\n`);

@@ -44,24 +44,36 @@ export interface GymEnvOptions {
   hidePaths: string[];
 }
 
-/** The gym environment over a task store or JSONL file; needs tasks of both splits. */
-export async function gymEnv(tasksPath: string, o: GymEnvOptions): Promise<RlEnv> {
-  let tasks: GymTask[];
+async function load(path: string): Promise<GymTask[]> {
   try {
-    tasks = await loadGymTasks(resolve(tasksPath));
+    return await loadGymTasks(resolve(path));
   } catch (e) {
     throw new StageInputError((e as Error).message);
   }
+}
+
+/**
+ * The gym environment: train-split tasks of `tasksPath`, held-out tasks from the eval split
+ * of `heldoutPath` (default: the same file). Both must be there.
+ */
+export async function gymEnv(
+  tasksPath: string,
+  o: GymEnvOptions,
+  heldoutPath?: string,
+): Promise<RlEnv> {
+  const tasks = await load(tasksPath);
   const train = tasks.filter((t) => t.task.split === 'train');
-  const held = tasks.filter((t) => t.task.split === 'eval');
+  const heldTasks = heldoutPath ? await load(heldoutPath) : tasks;
+  const held = heldTasks.filter((t) => t.task.split === 'eval');
+  const flag = heldoutPath ? `--heldout ${heldoutPath}` : `--tasks ${tasksPath}`;
   if (held.length === 0)
     throw new StageInputError(
-      `--tasks ${tasksPath}: no eval-split tasks (the held-out resolved rate that picks the best checkpoint needs them)`,
+      `${flag}: no eval-split tasks (the held-out resolved rate that picks the best checkpoint needs them)`,
     );
   if (train.length === 0) throw new StageInputError(`--tasks ${tasksPath}: no train-split tasks`);
-  const byId = new Map(tasks.map((t) => [t.task.id, t]));
-  const sidecars = ['', '-wal', '-shm', '-journal']
-    .map((x) => resolve(tasksPath) + x)
+  const byId = new Map([...tasks, ...heldTasks].map((t) => [t.task.id, t]));
+  const sidecars = [tasksPath, ...(heldoutPath ? [heldoutPath] : [])]
+    .flatMap((f) => ['', '-wal', '-shm', '-journal'].map((x) => resolve(f) + x))
     .filter((p) => existsSync(p));
   return {
     train: train.map((t) => t.task.id),

@@ -49,6 +49,8 @@ export interface RlConfig {
   tasks: string;
   /** Stage output directory. */
   out: string;
+  /** Task store whose eval split gives the held-out tasks. @default the eval split of `tasks` */
+  heldout?: string;
   /** RL steps. @default 20 */
   steps: number;
   /** Rollouts per task (G). @default 8 */
@@ -228,14 +230,18 @@ export async function runRl(
     : loadFrom(cfg.from);
   const env =
     opts.env ??
-    (await gymEnv(cfg.tasks, {
-      sandbox: cfg.sandbox,
-      maxTurns: cfg.maxTurns,
-      maxTokens: cfg.maxTokens,
-      timeoutMs: cfg.timeout * 1000,
-      concurrency: cfg.concurrency,
-      hidePaths: [out, resolve(cfg.tasks)],
-    }));
+    (await gymEnv(
+      cfg.tasks,
+      {
+        sandbox: cfg.sandbox,
+        maxTurns: cfg.maxTurns,
+        maxTokens: cfg.maxTokens,
+        timeoutMs: cfg.timeout * 1000,
+        concurrency: cfg.concurrency,
+        hidePaths: [out, resolve(cfg.tasks)],
+      },
+      cfg.heldout,
+    ));
   const trainState = resuming ? loadTrainState(src, model.paramSet.flat.length) : null;
   const tr = new Trainer(
     model,
