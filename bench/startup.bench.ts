@@ -2,10 +2,14 @@
 // prompt, against bare `node -e 0` (the floor) and an eager import of every command module
 // (what every invocation paid before the lazy table), measured in the same run, alternating.
 import { spawn, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const CLI = resolve('dist/src/cli/main.js');
 const N = Number(process.env.N ?? 15);
+const SCRIPT = join(mkdtempSync(join(tmpdir(), 'loopsmith-bench-')), 'script.json');
+writeFileSync(SCRIPT, JSON.stringify([{ content: 'hi' }]));
 const eager = `await Promise.all(['run','tasks','gym','lm','export'].map((m) => import(${JSON.stringify(resolve('dist/src/cli'))} + '/' + m + '.js')))`;
 
 interface Variant {
@@ -25,7 +29,7 @@ function firstPrompt(): Promise<void> {
       'script',
       [
         '-qfec',
-        `${process.execPath} ${CLI} --model scripted:/dev/null --sandbox none`,
+        `${process.execPath} ${CLI} --model scripted:${SCRIPT} --sandbox none`,
         '/dev/null',
       ],
       {

@@ -1,13 +1,11 @@
 // `loopsmith acp`: serves the Agent Client Protocol on stdin/stdout for an editor. Parses
 // flags and config like `run`, then hands the stream to src/acp. stdout is the protocol:
 // everything for a person goes to stderr.
-import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { ConfigError, loadRunConfig } from './config.js';
+import { sessionDir } from './state-dir.js';
 
 interface AcpFlags {
   model?: string;
@@ -19,13 +17,6 @@ interface AcpFlags {
 function usage(message: string): never {
   process.stderr.write(`loopsmith acp: ${message}\n`);
   process.exit(USAGE_EXIT_CODE);
-}
-
-/** `<state>/sessions/<repo>-<hash>/<id>`, outside the user's repository. */
-export function sessionDir(root: string, id: string, env = process.env): string {
-  const state = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  const key = `${basename(root)}-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`;
-  return join(state, 'loopsmith', 'sessions', key, id);
 }
 
 /** Registers `loopsmith acp`. */

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { COMMANDS, findCommand } from './commands.js';
+import { registerInteractive } from './interactive/command.js';
 
 const program = new Command('loopsmith')
   .description('Lean agentic coding models, trained, evaluated and served inside one agent loop.')
@@ -21,7 +22,8 @@ const wanted = findCommand(argv[0] === 'help' ? argv[1] : argv[0]);
 if (wanted) {
   (await wanted.load())(program);
 } else {
-  // The root: --help lists the table's summaries; an unknown name gets commander's error.
+  // The root: no command opens the interactive session; --help lists the table's summaries.
+  registerInteractive(program);
   for (const c of COMMANDS)
     c.names.forEach((name, i) => {
       program.command(name).description(c.summaries[i] ?? '');

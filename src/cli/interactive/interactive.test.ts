@@ -1,0 +1,146 @@
+// The interactive session in a real terminal (tmux): a task with streamed text, a command and
+// a coloured edit; a follow-up whose long command Ctrl-C kills while the session lives on;
+// /undo and /diff; /exit; then `--resume` of the saved session and Ctrl-C twice to leave.
+// The model is scripted, so every screen is deterministic.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { CLI, copyFixtureRepo, writeScript } from '../../harness/test-utils.js';
+import type { Trajectory } from '../../harness/trajectory.js';
+import { bwrapAvailable } from '../../sandbox/index.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const SANDBOX = bwrapAvailable().ok ? 'bwrap' : 'none';
+const SOCKET = `loopsmith-test-${process.pid}`;
+const tmux = (...args: string[]) =>
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+
+function start(name: string, cwd: string, env: Record<string, string>, args: string[]) {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const cmd = `env ${vars.join(' ')} ${process.execPath} ${CLI} ${args.map((a) => JSON.stringify(a)).join(' ')}; echo "[exit $?]"; sleep 60`;
+  tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50', '-c', cwd, cmd);
+}
+const screen = (name: string) => tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', name);
+const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
+const type = (name: string, text: string) => {
+  keys(name, '-l', text);
+  keys(name, 'Enter');
+};
+
+async function waitFor(name: string, re: RegExp, ms = 20_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = screen(name);
+    if (re.test(s)) return s;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} on screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const count = (s: string, re: RegExp) => (s.match(new RegExp(re, 'g')) ?? []).length;
+
+test('interactive session in tmux: task, follow-up, Ctrl-C, /undo, /diff, resume', {
+  skip: !HAS_TMUX && 'tmux not installed',
+}, async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  const base = dirname(dir);
+  const marker = `m${process.pid}`;
+  const script = writeScript(base, [
+    [['bash', { command: 'echo checking' }]],
+    [
+      [
+        'edit',
+        {
+          path: 'src/stats.js',
+          old_string: 'let total = 0;',
+          new_string: 'let total = 0; // running sum',
+        },
+      ],
+    ],
+    'I marked the running sum.',
+    [['bash', { command: `sleep 40; echo ${marker} > late.txt` }]],
+    'Noted the undo.',
+  ]);
+  const env = {
+    XDG_STATE_HOME: join(base, 'state'),
+    LOOPSMITH_CONFIG: '',
+    LOOPSMITH_MODEL: '',
+    NO_COLOR: '',
+  };
+  const original = readFileSync(join(dir, 'src/stats.js'), 'utf8');
+  try {
+    start('a', dir, env, ['--model', `scripted:${script}`, '--sandbox', SANDBOX, '--yes']);
+    await waitFor('a', /› $/m);
+
+    // A task: streamed text, the command with its exit code, the edit as a diff.
+    type('a', 'mark the running sum');
+    let s = await waitFor('a', /I marked the running sum\.[\s\S]*› $/m);
+    assert.match(s, /\$ echo checking\n\s+exit 0/);
+    assert.match(s, /edit src\/stats\.js/);
+    assert.match(s, /^-\s+let total = 0;$/m);
+    assert.match(s, /^\+\s+let total = 0; \/\/ running sum$/m);
+
+    // A follow-up whose long command is cancelled with Ctrl-C: killed, the session lives on.
+    type('a', 'now wait');
+    await waitFor('a', /\$ sleep 40/);
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    keys('a', 'C-c');
+    s = await waitFor('a', /cancelled; the session goes on[\s\S]*› $/m, 10_000);
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.match(s, /killed/);
+    assert.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'the sleep is dead');
+
+    // /undo puts the file back (the cancelled turn changed nothing, so the edit is undone).
+    type('a', '/undo');
+    await waitFor('a', /restored src\/stats\.js/);
+    assert.equal(readFileSync(join(dir, 'src/stats.js'), 'utf8'), original);
+    type('a', '/diff');
+    await waitFor('a', /no changes since the session started/);
+    type('a', 'thanks');
+    await waitFor('a', /Noted the undo\./);
+    type('a', '/tokens');
+    await waitFor('a', /prompt \d+ · completion \d+/);
+    type('a', '/exit');
+    s = await waitFor('a', /\[exit 0\]/);
+    const id = /session saved: (\S+)/.exec(s)?.[1];
+    assert.ok(id, s);
+    assert.ok(!existsSync(join(dir, 'late.txt')));
+    assert.ok(!existsSync(join(dir, '.loopsmith')), 'nothing kept in the repository');
+
+    // Resume the saved session: the conversation goes on in the same trajectory.
+    const script2 = writeScript(base, ['Resumed and still here.']);
+    start('b', dir, env, [
+      '--model',
+      `scripted:${script2}`,
+      '--sandbox',
+      SANDBOX,
+      '--resume',
+      id.slice(0, 8),
+    ]);
+    await waitFor('b', /resumed: 5 turns, task "mark the running sum"/);
+    type('b', 'are you there?');
+    await waitFor('b', /Resumed and still here\.[\s\S]*› $/m);
+    keys('b', 'C-c');
+    await waitFor('b', /Ctrl-C again/);
+    keys('b', 'C-c');
+    s = await waitFor('b', /\[exit 0\]/);
+    assert.equal(count(s, /session saved/), 1);
+
+    const sessions = join(base, 'state', 'loopsmith', 'sessions');
+    const [repoKey] = readdirSync(sessions);
+    const t = JSON.parse(
+      readFileSync(join(sessions, repoKey, id, 'trajectory.json'), 'utf8'),
+    ) as Trajectory;
+    const users = t.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    assert.match(users[0], /mark the running sum/);
+    assert.equal(users[1], 'now wait');
+    assert.match(users[2], /^\[The user undid the file changes[^\]]*src\/stats\.js\]\n\nthanks$/);
+    assert.equal(users[3], 'are you there?');
+    assert.equal(t.messages.at(-1)?.content, 'Resumed and still here.');
+  } finally {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    cleanup();
+  }
+});
