@@ -17,6 +17,8 @@ import {
 } from '../tasks/index.js';
 import { loadTaskFiles, materialize } from '../tasks/materialize.js';
 import { mergeInto } from '../tasks/merge.js';
+import { detectRunner } from '../tasks/run/runners/detect.js';
+import { loadLocalRepo } from '../tasks/sources/local.js';
 import { npmRepo } from '../tasks/sources/npm/index.js';
 import { storeStats, TaskStore } from '../tasks/store.js';
 import { SYNTH_VERSION } from '../tasks/synth/index.js';
@@ -121,6 +123,10 @@ export function registerTasks(program: Command): void {
     .option('--workers <W>', 'parallel workers', int('--workers', 0), availableParallelism())
     .option('--test-cmd <CMD>', 'test command of a local repository (default: its npm test)')
     .option(
+      '--runner <NAME>',
+      'test runner of a local repository: node:test, mocha, jest, vitest, tap, tape, ava, uvu (default: detected)',
+    )
+    .option(
       '--eval-fraction <F>',
       'share of repos held out for eval',
       fraction,
@@ -153,6 +159,7 @@ export function registerTasks(program: Command): void {
           seed: o.seed,
           workers: o.workers,
           testCmd: o.testCmd,
+          runner: o.runner,
           evalFraction: o.evalFraction,
           maxPerKind: o.maxPerKind,
           timeoutMs: o.timeoutMs,
@@ -161,6 +168,12 @@ export function registerTasks(program: Command): void {
         };
         if (!['all', 'first', 'none'].includes(o.warm))
           usage(`--warm must be all, first or none, got "${o.warm}"`);
+        if (source !== 'synth') {
+          // Before a store exists: a repo loopsmith cannot run is a one-line error, no empty db.
+          const repo = loadLocalRepo(resolve(source), { testCmd: o.testCmd });
+          const d = detectRunner(repo.files, o.testCmd, o.runner);
+          console.error(`runner: ${d.runner} (${d.evidence})`);
+        }
         const store = new TaskStore(o.db);
         try {
           store.setManifest({

@@ -33,6 +33,8 @@ export interface GenSpec {
   implementPerRepo: number;
   /** Test command for local repositories. @default the repo's `npm test` */
   testCmd?: string;
+  /** Test runner of a local repository (node:test, mocha, jest, ...). @default detected */
+  runner?: string;
   /** Budget of one test run in ms (vm path: synchronous part; spawn path: whole command). @default 2000 */
   timeoutMs: number;
   /** Drop TypeScript mutants that do not type-check (about 1 s of CPU per TS repo). @default true */

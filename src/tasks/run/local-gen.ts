@@ -2,6 +2,7 @@
 // files, validated by spawning its own test command in W working copies. Candidates are
 // processed in fixed chunks (the chunk index plays the seed's role for resumable progress).
 import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
 import { callGraph } from '../mutate/callgraph.js';
 import { bugCandidates, helperFiles } from '../mutate/index.js';
 import { type GenSpec, type RepoOutcome, splitOf } from '../pipeline.js';
@@ -11,6 +12,7 @@ import { patchHash, type SeedStats } from '../store.js';
 import type { RepoSnapshot, Task } from '../types.js';
 import { type Reference, referenceRun, validate } from '../validate.js';
 import { describeTask } from './describe.js';
+import { detectRunner } from './runners/detect.js';
 import { SpawnSuite } from './spawn.js';
 
 /** Candidates per chunk (one progress row each). */
@@ -25,16 +27,29 @@ export interface LocalChunk {
 export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGenerator<LocalChunk> {
   const dir = resolve(spec.source);
   const repo: RepoSnapshot = loadLocalRepo(dir, { testCmd: spec.testCmd });
+  const detected = detectRunner(repo.files, spec.testCmd, spec.runner);
   const workers = Math.max(1, spec.workers);
   let stopped = false;
   const inflight = new Map<number, Promise<LocalChunk>>();
   const suites = Array.from(
     { length: workers },
     () =>
-      new SpawnSuite(repo, { timeoutMs: Math.max(spec.timeoutMs, 60_000), nodeModulesFrom: dir }),
+      new SpawnSuite(repo, {
+        timeoutMs: Math.max(spec.timeoutMs, 60_000),
+        nodeModulesFrom: dir,
+        runner: detected,
+      }),
   );
   try {
-    const ref: Reference = await referenceRun(suites[0]);
+    let ref: Reference;
+    try {
+      ref = await referenceRun(suites[0]);
+    } catch (e) {
+      const tail = suites[0].lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
+      throw new UserError(
+        `${dir}: ${(e as Error).message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
+      );
+    }
     const testIds = Object.keys(ref.tests);
     const rng = new Rng(hash32(repo.repoId)).fork('tasks');
     const candidates = bugCandidates(repo, rng.fork('candidates'), {

@@ -19,6 +19,7 @@ import type { SuiteResult, SuiteRunner } from '../validate.js';
 import { parseJsonReport } from './parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
+import { RUNNER_TABLE, type RunnerName } from './runners/index.js';
 
 export interface SpawnSuiteOptions {
   /** Shell command run from the working copy's root. @default repo.testCmd */
@@ -29,6 +30,11 @@ export interface SpawnSuiteOptions {
   nodeModulesFrom?: string;
   /** Working copy location. @default a new temp dir */
   workDir?: string;
+  /**
+   * The detected runner (./runners/detect.ts): runs its segment of the command with
+   * loopsmith's reporter. @default none: the command as is, node:test reporter, JSON or TAP
+   */
+  runner?: { runner: RunnerName; segment: string | null };
 }
 
 const REPORTER = fileURLToPath(new URL('./reporter.js', import.meta.url));
@@ -81,6 +87,8 @@ export function runCommand(
 /** A SuiteRunner that spawns the test command in one working copy (runs are sequential). */
 export class SpawnSuite implements SuiteRunner {
   readonly dir: string;
+  /** The last run's combined output (for error messages). */
+  lastOutput = '';
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -106,25 +114,29 @@ export class SpawnSuite implements SuiteRunner {
     const events = join(this.dir, '.loopsmith-events.jsonl');
     rmSync(events, { force: true });
     const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --test-reporter=${REPORTER} --test-reporter-destination=${events}`;
+    const runner = this.options.runner && RUNNER_TABLE[this.options.runner.runner];
+    const inv = runner?.invocation(this.options.runner?.segment ?? null, events);
     try {
       const r = await runCommand(
-        this.options.testCmd ?? this.repo.testCmd,
+        inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
         this.dir,
         {
           ...process.env,
+          // What `npm test` would put first on PATH: the repo's own runner binaries.
+          PATH: `${join(this.dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
           NODE_OPTIONS: nodeOptions.trim(),
+          ...inv?.env,
           CI: '1',
           FORCE_COLOR: '0',
           NO_COLOR: '1',
         },
         this.options.timeoutMs ?? 60_000,
       );
-      const parsed = pickParse(
-        existsSync(events) ? readFileSync(events, 'utf8') : '',
-        r.output,
-        this.dir,
-      );
+      const parsed = runner
+        ? runner.parse(events, r.output, this.dir, this.repo.testFiles)
+        : pickParse(existsSync(events) ? readFileSync(events, 'utf8') : '', r.output, this.dir);
       const n = Object.keys(parsed.tests).length;
+      this.lastOutput = r.output;
       return {
         ...parsed,
         exitCode: r.exitCode,

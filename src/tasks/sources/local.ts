@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import ignore from 'ignore';
+import { UserError } from '../errors.js';
 import type { RepoSnapshot } from '../types.js';
 
 export interface LocalRepoOptions {
@@ -27,7 +28,7 @@ export function isTestPath(path: string): boolean {
 /** Reads a local repository into a snapshot (respects .gitignore; skips node_modules). */
 export function loadLocalRepo(dir: string, options: LocalRepoOptions = {}): RepoSnapshot {
   if (!existsSync(join(dir, 'package.json'))) {
-    throw new Error(`${dir} is not an npm-style repository: no package.json`);
+    throw new UserError(`${dir} is not an npm-style repository: no package.json`);
   }
   const maxBytes = options.maxFileBytes ?? 256 * 1024;
   const ig = ignore();
@@ -48,7 +49,10 @@ export function loadLocalRepo(dir: string, options: LocalRepoOptions = {}): Repo
   };
   walk(dir);
   const testFiles = Object.keys(files).filter(isTestPath);
-  if (testFiles.length === 0) throw new Error(`${dir} has no test files (*.test.js, test/**)`);
+  if (testFiles.length === 0)
+    throw new UserError(
+      `${dir} has no test files (*.test.js, *.spec.js, test/**, tests/**, __tests__/**)`,
+    );
   const hash = createHash('sha256');
   for (const [p, c] of Object.entries(files)) hash.update(p).update('\0').update(c).update('\0');
   const pkg = JSON.parse(files['package.json']) as { name?: string };
