@@ -1,10 +1,11 @@
 // `local:CKPT_DIR` — the embedded model as a harness Model: renders the conversation with the
 // one chat template, generates with the KV-cache decoder, parses tool calls back, and returns
 // the exact prompt/completion ids and logprobs (usage is exact, never estimated).
-import type { AssistantMessage, ToolSchema } from '../messages.js';
+
 import type { LoadedModel } from '../lm/checkpoint.js';
 import { generate, loadCheckpoint } from '../lm/model.js';
 import { ChatTemplate, type ParsedCall, parseCallJson } from '../lm/template.js';
+import type { AssistantMessage, ToolSchema } from '../messages.js';
 import {
   type CompletionRequest,
   type CompletionResponse,

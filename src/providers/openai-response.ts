@@ -72,6 +72,15 @@ export function readChatResponse(
       `malformed response from ${where}: body is not JSON: ${preview(bodyText)}`,
     );
   }
+  return readChatObject(body, sent, where);
+}
+
+/** The same from a parsed body (or one assembled from a stream's chunks). */
+export function readChatObject(
+  body: unknown,
+  sent: SentRequest,
+  where: string,
+): CompletionResponse {
   // Some gateways report failures in a 200 body.
   if (isObject(body) && body.error !== undefined && body.choices === undefined) {
     throw new ModelError(`${where} answered with an error: ${errorText(body)}`);

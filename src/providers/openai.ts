@@ -8,7 +8,8 @@ import {
   type Model,
   ModelError,
 } from './model.js';
-import { errorText, readChatResponse } from './openai-response.js';
+import { errorText, readChatObject, readChatResponse } from './openai-response.js';
+import { readChatStream, StreamCut } from './openai-stream.js';
 import { backoffMs, isRetryableStatus, retryAfterMs, seededRandom, sleep } from './retry.js';
 
 export interface OpenAIModelOptions {
@@ -38,6 +39,12 @@ export interface OpenAIModelOptions {
   maxBackoffMs?: number;
   /** Cap on a wait the server asks for with Retry-After. @default 120_000 */
   maxRetryAfterMs?: number;
+  /**
+   * Stream replies (server-sent events) when the caller listens for pieces (`onDelta`); the
+   * returned response is the same as without. Off by default: the gym's recording gateway
+   * and some servers only answer whole bodies. @default false
+   */
+  stream?: boolean;
   /** Seed of the backoff jitter. @default 0 */
   seed?: number;
   /** Environment the API key is read from. @default process.env */
@@ -81,7 +88,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
   if (options.temperature !== undefined) check('temperature', options.temperature, 'non-negative');
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    accept: 'application/json',
+    accept: options.stream ? 'application/json, text/event-stream' : 'application/json',
   };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   // Never user:password or query-string keys in messages that end up in logs and trajectories.
@@ -89,7 +96,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
   const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
   async function complete(request: CompletionRequest): Promise<CompletionResponse> {
-    const body = JSON.stringify(requestBody(options, request));
+    const streaming = Boolean(options.stream && request.onDelta);
+    const body = JSON.stringify(requestBody(options, request, streaming));
     let failure = '';
     for (let attempt = 0; ; attempt++) {
       const timeout = AbortSignal.timeout(o.timeoutMs);
@@ -99,6 +107,10 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
         // undici's Agent and Node's bundled fetch types differ only in their type package.
         const init = { method: 'POST', headers, body, signal, dispatcher } as RequestInit;
         const res = await fetch(url, init);
+        if (res.ok && streaming && res.body && isEventStream(res.headers)) {
+          const assembled = await readChatStream(res.body, request.onDelta, where);
+          return readChatObject(assembled, request, where);
+        }
         const text = await res.text();
         if (res.ok) return readChatResponse(text, request, where);
         failure = `HTTP ${res.status}: ${errorText(text)}`;
@@ -111,7 +123,11 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
         if (request.signal?.aborted) throw new ModelError(`request to ${where} was aborted`, err);
         failure = timeout.aborted
           ? `no complete answer within ${o.timeoutMs} ms`
-          : `network error: ${networkText(err)}`;
+          : err instanceof StreamCut
+            ? err.message
+            : `network error: ${networkText(err)}`;
+        // What was shown of this attempt is void; the next attempt streams the reply anew.
+        if (streaming && attempt < o.maxRetries) request.onDelta?.({ restart: failure });
       }
       if (attempt >= o.maxRetries) {
         throw new ModelError(
@@ -138,6 +154,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
 function requestBody(
   options: OpenAIModelOptions,
   request: CompletionRequest,
+  stream: boolean,
 ): Record<string, unknown> {
   return {
     model: options.model,
@@ -147,9 +164,14 @@ function requestBody(
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     ...(options.requestTokenIds ? { logprobs: true, return_token_ids: true } : {}),
     ...options.extraBody,
-    // Responses are read whole; a streamed body would not parse.
-    stream: false,
+    // Usage arrives in a last chunk only when asked for (OpenAI, vLLM, llama.cpp, Ollama).
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false }),
   };
+}
+
+/** A server may ignore `stream: true` and answer a whole JSON body; that is read as such. */
+function isEventStream(headers: Headers): boolean {
+  return (headers.get('content-type') ?? '').includes('text/event-stream');
 }
 
 /** Only the Chat Completions fields: bookkeeping the loop attached (e.g. `extra`) never goes out. */

@@ -1,6 +1,6 @@
 // A real Chat Completions server on 127.0.0.1 for the provider tests: each request gets
 // the next scripted reply, and every request is recorded for the test to inspect.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Reply {
@@ -11,6 +11,10 @@ export interface Reply {
   body?: unknown;
   /** Never answer (the client's timeout has to end it). @default false */
   hang?: boolean;
+  /** Answer as server-sent events: one `data:` event per entry (strings as is, e.g. "[DONE]"). */
+  events?: unknown[];
+  /** With `events`: drop the connection after this many events, mid-reply. */
+  cutAfter?: number;
 }
 
 export interface SeenRequest {
@@ -43,6 +47,7 @@ export async function startChatServer(replies: Reply[]): Promise<ChatServer> {
       });
       const reply = replies[Math.min(requests.length - 1, replies.length - 1)];
       if (reply.hang) return;
+      if (reply.events) return void sendEvents(res, reply.events, reply.cutAfter);
       const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(body);
@@ -59,6 +64,20 @@ export async function startChatServer(replies: Reply[]): Promise<ChatServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes events one at a time (separate writes, so the client sees them as they come). */
+async function sendEvents(res: ServerResponse, events: unknown[], cutAfter?: number) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const [i, e] of events.entries()) {
+    if (cutAfter !== undefined && i >= cutAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    res.write(`data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  res.end();
 }
 
 /** A minimal successful Chat Completions body. */
