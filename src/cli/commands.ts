@@ -25,6 +25,14 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./acp.js')).registerAcp,
   },
   {
+    names: ['sessions', 'resume'],
+    summaries: [
+      'List saved sessions of this repository (trajectories live in the per-user state directory).',
+      'Continue a saved session: loopsmith resume ID|--last [-m "follow-up"].',
+    ],
+    load: async () => (await import('./sessions.js')).registerSessions,
+  },
+  {
     names: ['tasks'],
     summaries: ['Generate, inspect, materialize and export verified coding tasks.'],
     load: async () => (await import('./tasks.js')).registerTasks,

@@ -19,6 +19,12 @@ export const RunConfigSchema = z
     /** Per-command limits inside the sandbox. */
     memoryMb: z.number().int().positive(),
     maxProcesses: z.number().int().positive(),
+    /** Stream replies from OpenAI-compatible servers (server-sent events). @default false for `run` */
+    stream: z.boolean(),
+    /** Tokens of context of the model; compaction keeps prompts inside it. @default local: the checkpoint's; HTTP: what the server reports (llama.cpp /props, vLLM /v1/models), else none */
+    contextWindow: z.number().int().positive(),
+    /** Command prefixes that run on the host, outside the sandbox, each after approval (e.g. "npm install"). @default [] */
+    hostCommands: z.array(z.string().min(1)),
     /** Stdio MCP servers whose tools join the tool list; user config only (they run on the host). */
     mcpServers: z.record(
       z.string().regex(/^[A-Za-z0-9_-]+$/, 'server names are letters, digits, _ and -'),
@@ -94,6 +100,11 @@ export function loadRunConfig(
   if (repoCfg.mcpServers)
     throw new ConfigError(
       `${repoPath}: mcpServers: MCP servers run on the host, so only the user config names them (${userPath})`,
+    );
+  // Nor choose which of the model's commands leave the sandbox.
+  if (repoCfg.hostCommands)
+    throw new ConfigError(
+      `${repoPath}: hostCommands: commands that leave the sandbox are the user's choice, so only the user config names them (${userPath})`,
     );
   if (Object.keys(repoCfg).length) sources.push(repoPath);
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));

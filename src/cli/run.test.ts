@@ -1,15 +1,19 @@
 // End-to-end through the real CLI: scripted models, real tools, the real sandbox, exit codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { AgentEvent } from '../harness/events.js';
 import { CLI, copyFixtureRepo, fixture, writeScript } from '../harness/test-utils.js';
 import type { Trajectory } from '../harness/trajectory.js';
 import { bwrapAvailable } from '../sandbox/index.js';
 
 const SANDBOX = bwrapAvailable().ok ? 'bwrap' : 'none';
+// Sessions saved by these runs go to a throwaway state directory, not the tester's home.
+const STATE = mkdtempSync(join(tmpdir(), 'loopsmith-state-'));
+after(() => rmSync(STATE, { recursive: true, force: true }));
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -20,6 +24,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
       LOOPSMITH_MODEL: '',
       LOOPSMITH_BASE_URL: '',
       XDG_CONFIG_HOME: '/nonexistent',
+      XDG_STATE_HOME: STATE,
       ...env,
     },
     timeout: 120_000,

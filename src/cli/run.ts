@@ -2,7 +2,7 @@
 // then hands everything to runAgent; prints events (JSONL with --json, progress otherwise).
 import { realpathSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAgent } from '../harness/agent.js';
 import { toAtif } from '../harness/atif.js';
@@ -10,11 +10,10 @@ import { humanSink, jsonlSink } from '../harness/events.js';
 import type { McpServerConfig } from '../harness/mcp/servers.js';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { defaultTools } from '../harness/tools/index.js';
-import { createModel } from '../providers/spec.js';
-import { bwrapAvailable, createSandbox } from '../sandbox/index.js';
 import { ConfigError, loadRunConfig } from './config.js';
+import { SetupError, setupSession } from './session-setup.js';
 
-interface RunFlags {
+export interface RunFlags {
   repo?: string;
   model?: string;
   baseUrl?: string;
@@ -25,6 +24,9 @@ interface RunFlags {
   trajectory?: string;
   atif?: string;
   sandbox?: string;
+  yes?: boolean;
+  stream?: boolean;
+  contextWindow?: string;
 }
 
 const num = (v: string | undefined, flag: string) => {
@@ -36,7 +38,7 @@ const num = (v: string | undefined, flag: string) => {
 };
 
 function usage(message: string): never {
-  process.stderr.write(`loopsmith run: ${message}\n`);
+  process.stderr.write(`loopsmith ${process.argv[2] ?? 'run'}: ${message}\n`);
   process.exit(USAGE_EXIT_CODE);
 }
 
@@ -58,82 +60,81 @@ export function registerRun(program: Command): void {
     .option('--json', 'print one JSON event per line on stdout')
     .option(
       '--trajectory <file>',
-      'where to save the trajectory (default: <repo>/.loopsmith/runs/<time>.json)',
+      'where to save the trajectory (default: the session store, see `loopsmith sessions`)',
     )
     .option('--atif <file>', 'also write the trajectory as ATIF v1.4 JSON')
     .option('--sandbox <kind>', 'bwrap (default) or none (no isolation: commands run on the host)')
+    .option(
+      '--yes',
+      'run commands outside the sandbox without asking (--sandbox none, hostCommands)',
+    )
+    .option('--stream', 'stream replies from an OpenAI-compatible server')
+    .option('--context-window <n>', "the model's context in tokens (compaction keeps within it)")
     .action(async (task: string, f: RunFlags) => {
       process.exitCode = await runCommand(task, f);
     });
 }
 
 async function runCommand(task: string, f: RunFlags): Promise<number> {
-  const repoArg = resolve(f.repo ?? '.');
-  let repo: string;
+  const repo = repoOf(f.repo);
+  const cfg = configOf(repo, f);
+  if (!task.trim()) usage('the task is empty');
+  let setup: Awaited<ReturnType<typeof setupSession>>;
+  try {
+    setup = await setupSession({ repo, cfg, yes: f.yes, trajectoryPath: f.trajectory });
+  } catch (e) {
+    if (e instanceof SetupError) usage(e.message);
+    throw e;
+  }
+  const { model, sandbox, options } = setup;
+  const mcp = await startMcp(cfg.mcpServers, repo);
+  // Ctrl-C cancels the run (its commands killed); the trajectory is saved as `cancelled`.
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  const t = await runAgent(task, model, sandbox, {
+    ...options,
+    onEvent: f.json ? jsonlSink() : humanSink(),
+    signal: ac.signal,
+    ...(mcp ? { tools: [...defaultTools(), ...mcp.tools] } : {}),
+  });
+  process.off('SIGINT', onSigint);
+  await model.close?.();
+  await mcp?.close();
+  if (f.atif) await writeFile(resolve(f.atif), JSON.stringify(toAtif(t), null, 1));
+  return t.exitCode ?? 1;
+}
+
+/** The real path of --repo (default: the current directory); a usage error when unusable. */
+export function repoOf(dir: string | undefined): string {
+  const repoArg = resolve(dir ?? '.');
   try {
     if (!statSync(repoArg).isDirectory()) usage(`--repo ${repoArg} is not a directory`);
-    repo = realpathSync(repoArg);
+    return realpathSync(repoArg);
   } catch {
     usage(`--repo ${repoArg} does not exist`);
   }
-  let cfg: ReturnType<typeof loadRunConfig>;
+}
+
+/** The merged config of a run in `repo`, flags last; a usage error naming the bad source. */
+export function configOf(repo: string, f: RunFlags): ReturnType<typeof loadRunConfig> {
   try {
     if (f.sandbox !== undefined && f.sandbox !== 'bwrap' && f.sandbox !== 'none')
       throw new ConfigError(`--sandbox must be bwrap or none, got "${f.sandbox}"`);
-    cfg = loadRunConfig(repo, {
+    return loadRunConfig(repo, {
       model: f.model,
       baseUrl: f.baseUrl,
       maxTurns: num(f.maxTurns, '--max-turns'),
       maxTokens: num(f.maxTokens, '--max-tokens'),
       timeout: num(f.timeout, '--timeout'),
+      contextWindow: num(f.contextWindow, '--context-window'),
       sandbox: f.sandbox as 'bwrap' | 'none' | undefined,
+      stream: f.stream,
     });
   } catch (e) {
     if (e instanceof ConfigError) usage(e.message);
     throw e;
   }
-  if (!task.trim()) usage('the task is empty');
-  if (!cfg.model)
-    usage(
-      'no model given: pass --model (or set LOOPSMITH_MODEL, or "model" in loopsmith.config.json)',
-    );
-
-  const kind = cfg.sandbox ?? 'bwrap';
-  if (kind === 'bwrap') {
-    const bw = bwrapAvailable();
-    if (!bw.ok)
-      usage(
-        `bubblewrap is not usable here (${bw.reason}), so model commands cannot be sandboxed.\n${bw.installHint}\nOr pass --sandbox none to run commands on the host without isolation.`,
-      );
-  }
-
-  let model: Awaited<ReturnType<typeof createModel>>;
-  try {
-    model = await createModel(cfg.model, { baseUrl: cfg.baseUrl });
-  } catch (e) {
-    usage((e as Error).message);
-  }
-  const mcp = await startMcp(cfg.mcpServers, repo);
-  const sandbox = createSandbox(kind, repo, {
-    ...(cfg.memoryMb ? { memoryBytes: cfg.memoryMb * 1024 * 1024 } : {}),
-    ...(cfg.maxProcesses ? { maxProcesses: cfg.maxProcesses } : {}),
-  });
-  const trajectoryPath = resolve(
-    f.trajectory ??
-      join(repo, '.loopsmith', 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-  );
-  const t = await runAgent(task, model, sandbox, {
-    ...(cfg.maxTurns ? { maxTurns: cfg.maxTurns } : {}),
-    ...(cfg.maxTokens ? { maxTokens: cfg.maxTokens } : {}),
-    ...(cfg.timeout ? { timeoutMs: cfg.timeout * 1000 } : {}),
-    trajectoryPath,
-    onEvent: f.json ? jsonlSink() : humanSink(),
-    ...(mcp ? { tools: [...defaultTools(), ...mcp.tools] } : {}),
-  });
-  await model.close?.();
-  await mcp?.close();
-  if (f.atif) await writeFile(resolve(f.atif), JSON.stringify(toAtif(t), null, 1));
-  return t.exitCode ?? 1;
 }
 
 /** The configured MCP servers' tools; a server that does not start is a usage error. */

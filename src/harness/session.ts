@@ -21,6 +21,8 @@ import { defaultTools, runToolCall, toolSchemas } from './tools/index.js';
 import { newTrajectory, saveTrajectory, type ToolRecord, type Trajectory } from './trajectory.js';
 
 export interface SessionOptions extends AgentOptions, ApprovalPolicy {
+  /** Id of a new session's trajectory (to name its files before it starts). @default a random UUID */
+  id?: string;
   /** Where full outputs of cut commands (and elided context) are saved. @default <root>/.loopsmith/out */
   spillDir?: string;
   /** Host directories outside the workspace that `read` may read (e.g. the spill dir). @default [] */
@@ -74,6 +76,7 @@ export class Session {
       tools: toolSchemas(o.tools ?? defaultTools()),
       extra: o.extra,
     });
+    if (o.id) t.id = o.id;
     t.messages.push({ role: 'system', content: o.systemPrompt ?? SYSTEM_PROMPT });
     return Session.open(model, sandbox, o, t, false);
   }
@@ -90,6 +93,8 @@ export class Session {
     t.sandbox = sandbox.kind;
     t.status = 'running';
     t.exitCode = null;
+    // The tools of this session (MCP servers may have changed since) are the ones the model sees.
+    t.tools = toolSchemas(opts.tools ?? defaultTools());
     const s = await Session.open(model, sandbox, { ...DEFAULT_AGENT_OPTIONS, ...opts }, t, true);
     s.sent = t.messages.some((m) => m.role === 'user') ? 1 : 0;
     return s;

@@ -47,6 +47,15 @@ export function registerModelFactory(prefix: string, factory: ModelFactory): voi
   factories.set(prefix, factory);
 }
 
+/** The model name when `spec` names a model served over HTTP (OpenAI-compatible), else undefined. */
+export function httpModelName(spec: string): string | undefined {
+  const trimmed = spec.trim();
+  const colon = trimmed.indexOf(':');
+  const prefix = colon > 0 ? trimmed.slice(0, colon) : '';
+  if (prefix === 'openai') return trimmed.slice(colon + 1);
+  return factories.has(prefix) ? undefined : trimmed;
+}
+
 /** Turns a spec string into a ready Model. A name with an unknown prefix (`qwen2.5-coder:7b`) is an OpenAI-compatible model name. */
 export async function createModel(spec: string, options: ModelSpecOptions = {}): Promise<Model> {
   const trimmed = spec.trim();

@@ -1,0 +1,253 @@
+// Sessions kept out of the user's repository: a run leaves `git status` clean, its
+// trajectory and spilled outputs sit in the state directory (and the model can still read
+// them), `loopsmith sessions` lists them, `loopsmith resume` continues one; headless runs
+// refuse unsandboxed commands unless --yes.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { Session } from '../harness/session.js';
+import { readTrajectory, repoKey } from '../harness/store.js';
+import { CLI, copyFixtureRepo, writeScript } from '../harness/test-utils.js';
+import type { AssistantMessage } from '../messages.js';
+import type { Model } from '../providers/model.js';
+import { bwrapAvailable } from '../sandbox/index.js';
+import { setupSession } from './session-setup.js';
+
+const BWRAP = bwrapAvailable().ok;
+const STATE = mkdtempSync(join(tmpdir(), 'loopsmith-state-'));
+after(() => rmSync(STATE, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      LOOPSMITH_CONFIG: '',
+      LOOPSMITH_MODEL: '',
+      LOOPSMITH_BASE_URL: '',
+      XDG_CONFIG_HOME: '/nonexistent',
+      XDG_STATE_HOME: STATE,
+    },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fixture copy that is a git repository with everything committed. */
+function gitRepo() {
+  const repo = copyFixtureRepo('calc-repo');
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-C', repo.dir, ...a], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return { ...repo, git };
+}
+
+test('a run leaves git status clean; sessions lists it; resume --last continues it', {
+  skip: !BWRAP && 'bubblewrap not usable',
+}, () => {
+  const repo = gitRepo();
+  try {
+    const base = dirname(repo.dir);
+    const script = writeScript(base, [
+      [['bash', { command: 'seq 1 30000' }]], // cut: the full output is spilled
+      [['list', { path: '.' }]],
+    ]);
+    let r = cli([
+      'run',
+      '--repo',
+      repo.dir,
+      '--model',
+      `scripted:${script}`,
+      '--max-turns',
+      '2',
+      'count',
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(repo.git('status', '--porcelain', '--ignored'), '');
+    const dir = join(STATE, 'loopsmith', 'sessions', repoKey(repo.dir));
+    const [id] = readdirSync(dir);
+    const t = readTrajectory(join(dir, id, 'trajectory.json'));
+    assert.equal(t?.status, 'turn_limit');
+    const spilled = readdirSync(join(dir, id, 'out'));
+    assert.equal(spilled.length, 1);
+    assert.match(
+      t?.messages[3].content as string,
+      new RegExp(`full output: ${join(dir, id, 'out')}/1\\.txt`),
+    );
+
+    r = cli(['sessions', '--repo', repo.dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^${id.slice(0, 8)} .* turn_limit +2 turns +count\\n$`));
+
+    // Stopped by a limit: resume without a message carries on from where it stopped.
+    const more = writeScript(base, [[['finish', { summary: 'resumed' }]]]);
+    r = cli(['resume', '--last', '--repo', repo.dir, '--model', `scripted:${more}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const t2 = readTrajectory(join(dir, id, 'trajectory.json'));
+    assert.equal(t2?.status, 'submitted');
+    assert.deepEqual(
+      t2?.turns.map((x) => x.turn),
+      [1, 2, 3],
+    );
+    assert.deepEqual(t2?.messages.slice(0, t?.messages.length), t?.messages);
+    // Finished: a follow-up needs -m.
+    r = cli(['resume', id.slice(0, 8), '--repo', repo.dir, '--model', `scripted:${more}`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ended \(submitted\); give the follow-up with -m/);
+    const again = writeScript(base, [[['finish', { summary: 'twice' }]]]);
+    r = cli([
+      'resume',
+      id.slice(0, 8),
+      '-m',
+      'and again',
+      '--repo',
+      repo.dir,
+      '--model',
+      `scripted:${again}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const t3 = readTrajectory(join(dir, id, 'trajectory.json'));
+    assert.equal(t3?.messages.filter((m) => m.role === 'user').at(-1)?.content, 'and again');
+    assert.equal(repo.git('status', '--porcelain', '--ignored'), '');
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('resume and sessions refuse bad input with one line and exit 2', () => {
+  const repo = copyFixtureRepo('calc-repo');
+  try {
+    for (const [args, want] of [
+      [['resume', '--repo', repo.dir], /give a session id or --last/],
+      [['resume', 'deadbeef', '--repo', repo.dir], /no session with id deadbeef/],
+      [['resume', '--last', '--repo', repo.dir], /no saved session for/],
+    ] as const) {
+      const r = cli([...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    const r = cli(['sessions', '--repo', repo.dir]);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /no saved sessions/);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('headless --sandbox none refuses without --yes and runs with it', () => {
+  const repo = copyFixtureRepo('calc-repo');
+  try {
+    const script = writeScript(dirname(repo.dir), [
+      [['bash', { command: 'echo hi > hi.txt' }]],
+      [['finish', { summary: 'ok' }]],
+    ]);
+    let r = cli([
+      'run',
+      '--repo',
+      repo.dir,
+      '--sandbox',
+      'none',
+      '--model',
+      `scripted:${script}`,
+      'x',
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--sandbox none runs every model command on this machine .* pass --yes/);
+    assert.equal(existsSync(join(repo.dir, 'hi.txt')), false);
+    r = cli([
+      'run',
+      '--repo',
+      repo.dir,
+      '--sandbox',
+      'none',
+      '--yes',
+      '--model',
+      `scripted:${script}`,
+      'x',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(repo.dir, 'hi.txt')), true);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('the model reads its spilled output (read tool and sandboxed cat) but cannot write there', {
+  skip: !BWRAP && 'bubblewrap not usable',
+}, async () => {
+  const repo = copyFixtureRepo('calc-repo');
+  const prev = process.env.XDG_STATE_HOME;
+  process.env.XDG_STATE_HOME = STATE;
+  try {
+    const setup = await setupSession({
+      repo: repo.dir,
+      cfg: { model: 'scripted:unused' },
+      fallbackModel: 'x',
+    }).catch((e) => e as Error);
+    // scripted:unused does not exist: the setup reports it as a user error.
+    assert.ok(setup instanceof Error && /scripted model file unused/.test(setup.message));
+    const s = await setupSession({
+      repo: repo.dir,
+      cfg: { model: `scripted:${writeScript(dirname(repo.dir), ['x'])}` },
+    });
+    const calls = (path?: string): AssistantMessage => {
+      const c = (name: string, args: object) => ({
+        id: `${name}${Math.random()}`,
+        type: 'function' as const,
+        function: { name, arguments: JSON.stringify(args) },
+      });
+      if (!path)
+        return {
+          role: 'assistant',
+          content: null,
+          tool_calls: [c('bash', { command: 'seq 1 30000' })],
+        };
+      return {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          c('read', { path, offset: 29999 }),
+          c('bash', { command: `tail -1 ${path}; echo x >> ${path}` }),
+          c('finish', { summary: 'ok' }),
+        ],
+      };
+    };
+    let turn = 0;
+    const model: Model = {
+      id: 'spill-reader',
+      async complete(req) {
+        const last = req.messages.at(-1)?.content ?? '';
+        const path = turn++ === 0 ? undefined : /full output: (\S+)/.exec(last)?.[1];
+        return {
+          message: calls(path),
+          usage: { promptTokens: 1, completionTokens: 1, estimated: true },
+        };
+      },
+    };
+    const session = await Session.start(model, s.sandbox, s.options);
+    await session.send('read the spill');
+    const t = await session.close();
+    const tools = t.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    assert.match(tools[0], new RegExp(`full output: ${s.paths.spillDir}/1\\.txt`));
+    assert.match(tools[1], /^29999\t29999\n\s*30000\t30000/);
+    assert.match(tools[2], /^30000\n.*Read-only file system/);
+  } finally {
+    process.env.XDG_STATE_HOME = prev;
+    repo.cleanup();
+  }
+});
