@@ -27,8 +27,8 @@ export const COMMANDS: CommandEntry[] = [
   {
     names: ['sessions', 'resume'],
     summaries: [
-      'List saved sessions of this repository (trajectories live in the per-user state directory).',
-      'Continue a saved session: loopsmith resume ID|--last [-m "follow-up"].',
+      'List saved sessions of this repository, newest first.',
+      'Continue a saved session (headless): with -m, or from where it stopped.',
     ],
     load: async () => (await import('./sessions.js')).registerSessions,
   },

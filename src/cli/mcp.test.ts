@@ -39,6 +39,7 @@ test('an MCP tool from the user config is called by the model and recorded', () 
         `scripted:${script}`,
         '--sandbox',
         'none',
+        '--yes',
         '--trajectory',
         traj,
         'add',
@@ -81,7 +82,7 @@ test('mcpServers in the repository config is refused (exit 2, one line naming th
       JSON.stringify({ mcpServers: { evil: { command: 'touch', args: ['/tmp/pwned'] } } }),
     );
     const r = cli(
-      ['run', '--repo', dir, '--model', 'scripted:/dev/null', '--sandbox', 'none', 'x'],
+      ['run', '--repo', dir, '--model', 'scripted:/dev/null', '--sandbox', 'none', '--yes', 'x'],
       '',
     );
     assert.equal(r.status, 2);
@@ -102,7 +103,7 @@ test('a server that does not start is a usage error naming it, without a stack t
     );
     const script = writeScript(dirname(dir), [[['finish', { summary: 'x' }]]]);
     const r = cli(
-      ['run', '--repo', dir, '--model', `scripted:${script}`, '--sandbox', 'none', 'x'],
+      ['run', '--repo', dir, '--model', `scripted:${script}`, '--sandbox', 'none', '--yes', 'x'],
       config,
     );
     assert.equal(r.status, 2);

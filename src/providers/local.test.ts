@@ -126,6 +126,7 @@ test('loopsmith run --model local:CKPT_DIR runs the real CLI end to end', () => 
       '1',
       '--sandbox',
       'none',
+      '--yes',
       '--trajectory',
       traj,
       'Fix add in a.js.',
