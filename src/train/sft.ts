@@ -32,6 +32,8 @@ export async function runSft(
 ): Promise<StageResult> {
   const c: SftConfig = { ...TRAIN_DEFAULTS, extra: [], overflow: 'cut', ...cfg };
   const file = join(c.out, 'drills.jsonl');
+  // Bad extra files fail before minutes of drills are played.
+  for (const f of c.extra) readTrajectoryJsonl(f);
   if (!existsSync(file) && !stageComplete(c.out)) {
     mkdirSync(c.out, { recursive: true });
     log(`sft: playing drills on ${c.drills.seeds.length} repositories through the harness`);

@@ -240,7 +240,18 @@ export function runTraining(o: RunOptions): StageResult {
       skipped: true,
     };
   const resuming = existsSync(join(cfg.out, 'ckpt', 'state.json')) && prior !== null;
-  const src = resuming ? join(cfg.out, 'ckpt') : resolveCheckpoint(cfg.from);
+  const from = resolveCheckpoint(cfg.from);
+  if (resuming) {
+    // Resuming with another starting point would mix two runs; a changed tokenizer would make
+    // the saved weights meaningless for the data.
+    const tokA = readFileSync(join(from, 'tokenizer.json'), 'utf8');
+    const tokB = readFileSync(join(cfg.out, 'ckpt', 'tokenizer.json'), 'utf8');
+    if (tokA !== tokB)
+      throw new StageInputError(
+        `${join(from, 'tokenizer.json')}: another tokenizer than the one ${cfg.out} was trained with (use a new --out)`,
+      );
+  }
+  const src = resuming ? join(cfg.out, 'ckpt') : from;
   const model = loadCheckpoint(src);
   const T = Math.min(cfg.seq, model.config.maxSeqLen);
   const data = o.data(model);
