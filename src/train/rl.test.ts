@@ -13,7 +13,14 @@ import { saveCheckpoint } from '../lm/checkpoint.js';
 import { localModelFrom } from '../providers/local.js';
 import { runRl } from './rl.js';
 import { Frontier } from './rl-frontier.js';
-import { buildGroups, callRows, emptyReport, groupRows, type RlRollout } from './rl-groups.js';
+import {
+  buildGroups,
+  callRows,
+  contextCut,
+  emptyReport,
+  groupRows,
+  type RlRollout,
+} from './rl-groups.js';
 import { TOY_RL, TOY_TOOLS, toyEnv, warmToy } from './rl-toy.js';
 
 process.env.LOOPSMITH_QUIET = '1';
@@ -43,6 +50,17 @@ test('leave-one-out advantages over unmasked rollouts; masked ones get 0 and no 
   const [c] = buildGroups([ro('c', 0, 0.9), ro('c', 1, 0.7)]);
   assert.ok(c.kept);
   assert.ok(Math.abs(c.advantages[0] - 0.2) < 1e-9 && Math.abs(c.advantages[1] + 0.2) < 1e-9);
+});
+
+test('a rollout stopped by the context limit counts as cut; a model failure does not', () => {
+  assert.ok(
+    contextCut(
+      'error',
+      "model error: local:x: the prompt is 5000 tokens, the model's context is 4096",
+    ),
+  );
+  assert.ok(!contextCut('error', 'model error: HTTP 500'));
+  assert.ok(!contextCut('format_errors', 'context is'));
 });
 
 test('groups without reward variance, or with fewer than two unmasked rollouts, are dropped', () => {
@@ -154,6 +172,10 @@ test('the toy policy (calling `good` is rewarded) improves its reward within a f
   const lastR = (m[4].reward_mean + m[5].reward_mean) / 2;
   assert.ok(firstR < 0.7, `the warm model starts near the frontier (${firstR})`);
   assert.ok(lastR >= firstR + 0.2, `reward ${firstR} -> ${lastR}`);
+  // The first update trains the very weights that sampled: the forward's logprobs of the
+  // sampled ids equal the sampler's (ratio 1), which holds only if the rows are exact.
+  assert.ok(Math.abs(m[0].ratio_mean - 1) < 1e-3, `ratio ${m[0].ratio_mean}`);
+  assert.ok(Math.abs(m[0].approx_kl) < 1e-3, `kl ${m[0].approx_kl}`);
   for (const k of [
     'groups_kept',
     'groups_dropped',
