@@ -1,71 +1,147 @@
-// Generation speed: our KV-cache decoder vs llama.cpp (node-llama-cpp, prebuilt CPU binary)
-// running the exported GGUF of the same model, in the same run, on the same thread count.
-// Greedy decoding; decode steps only (each engine's prefill + first token is timed apart and
-// subtracted). Engines alternate and each keeps its best of `reps` runs, because the machine
-// is shared and single runs swing by 2-4x. Goal: ratio >= 0.5.
-// Usage: node dist/bench/generate.bench.js [depths, default 2,4] [tokens, default 128] [threads, default 1] [reps, default 3]
+// Generation speed for RL, three ratios measured in one run on the shape of the issue's
+// `lm bench` (4 layers, dim 256, 4 heads, vocab 4096), random weights:
+//  1. single sequence: ours (generate(), one ONNX graph per step) vs llama.cpp
+//     (node-llama-cpp, prebuilt CPU binary) on the exported GGUF of the same model, greedy,
+//     same thread count. Goal >= 1.0.
+//  2. a group of G sequences sharing the prompt (generateGroup: prefill once, copy the KV
+//     cache, decode all G in one batch) vs one sequence, tokens/s, temperature 1. Goal >= 4.
+//  3. through the worker thread (GenerationWorker) vs in-thread, tokens/s, with the event
+//     loop's longest timer gap during the worker's generation. Goal: ratio ~1, gap small.
+// Decode steps only: each rate is (n - 1) tokens over time(n tokens) - time(1 token), so
+// prefill and the first token are subtracted. Engines alternate and each keeps its best of
+// `reps` runs, because the machine is shared and single runs swing by 2-4x; tokens per
+// CPU-second (this process, all threads) are printed too, which load does not inflate.
+// Usage: node dist/bench/generate.bench.js [tokens, default 128] [G, default 8] [reps, default 3] [threads, default 1]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const depths = (process.argv[2] ?? '2,4').split(',').map(Number);
-const n = Number(process.argv[3] ?? 128);
-const threads = Number(process.argv[4] ?? 1);
-const reps = Number(process.argv[5] ?? 3);
-// Read by the default kernels when they are first built: both engines get the same threads.
+const n = Number(process.argv[2] ?? 128);
+const G = Number(process.argv[3] ?? 8);
+const reps = Number(process.argv[4] ?? 3);
+const threads = Number(process.argv[5] ?? 1);
+// Read by the default kernels (the prefill) when first built: both engines get the same threads.
 process.env.LOOPSMITH_THREADS ??= String(threads);
 
-const { deriveConfig } = await import('../src/lm/config.js');
-const { generate, initModel } = await import('../src/lm/model.js');
+const { validateConfig, deriveConfig } = await import('../src/lm/config.js');
+const { generate, generateGroup, initModel } = await import('../src/lm/model.js');
+const { GenerationWorker } = await import('../src/lm/generate-worker.js');
 const { exportGguf } = await import('../src/lm/gguf.js');
 const { llamaCppAvailable, openLlamaCpp } = await import('../src/lm/gguf-llama.js');
-const { Rng } = await import('../src/lm/rng.js');
 
-const dir = mkdtempSync(join(tmpdir(), 'loopsmith-genbench-'));
-const seconds = async (f: () => unknown) => {
+const config = validateConfig({
+  ...deriveConfig(4, { dim: 256, nHeads: 4, nKvHeads: 4, vocabSize: 4096, maxSeqLen: 512 }),
+  ffnDim: 704,
+});
+const model = initModel(config, 1);
+const prompt = Array.from({ length: 16 }, (_, i) => (i * 37) % config.vocabSize);
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+const timed = async (f: () => unknown): Promise<[number, number]> => {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await f();
-  return (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return [(performance.now() - t0) / 1000, (c.user + c.system) / 1e6];
 };
-/** Decode tokens/s: time for n tokens minus time for 1 (prefill + first token). */
-const rate = async (gen: (k: number) => unknown) =>
-  (n - 1) / ((await seconds(() => gen(n))) - (await seconds(() => gen(1))));
+/** Decode tokens/s of gen(k) producing `perCall` sequences of k tokens. */
+const rate = async (gen: (k: number) => unknown, perCall = 1): Promise<Rate> => {
+  const [w1, c1] = await timed(() => gen(n));
+  const [w0, c0] = await timed(() => gen(1));
+  const tokens = perCall * (n - 1);
+  return { wall: tokens / Math.max(1e-9, w1 - w0), cpu: tokens / Math.max(1e-9, c1 - c0) };
+};
+const best = (a: Rate, b: Rate): Rate => ({
+  wall: Math.max(a.wall, b.wall),
+  cpu: Math.max(a.cpu, b.cpu),
+});
+const zero: Rate = { wall: 0, cpu: 0 };
+const fmt = (r: Rate) => `${r.wall.toFixed(0)} tok/s (${r.cpu.toFixed(0)} per CPU-s)`;
 
+const dir = mkdtempSync(join(tmpdir(), 'loopsmith-genbench-'));
 try {
-  const haveLlama = await llamaCppAvailable();
-  for (const depth of depths) {
-    const config = deriveConfig(depth, { vocabSize: 4096, maxSeqLen: 1024 });
-    const model = initModel(config, 1);
-    const rng = new Rng(depth);
-    const prompt = Array.from({ length: 32 }, () => Math.floor(rng.next() * 256));
-    const shape = `depth ${depth} (dim ${config.dim}, layers ${config.nLayers}, heads ${config.nHeads}, vocab ${config.vocabSize}), ${threads} thread(s), ${n} tokens`;
-    const ourGen = (k: number) => generate(model, prompt, { maxTokens: k, temperature: 0 });
-    ourGen(4); // warm-up: kernel sessions, buffers
-    if (!haveLlama) {
-      console.log(
-        `${shape}: ours ${(await rate(ourGen)).toFixed(0)} tok/s; llama.cpp not measured: node-llama-cpp is not installed`,
-      );
-      continue;
-    }
-    const path = join(dir, `d${depth}.gguf`);
+  console.log(
+    `model: 4 layers, dim 256, 4 heads, ffn 704, vocab 4096; ${n} tokens, G ${G}, ${threads} thread(s), best of ${reps}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const greedy = (k: number) => generate(model, prompt, { maxTokens: k, temperature: 0 });
+  const single = (k: number) => generate(model, prompt, { maxTokens: k, temperature: 1, seed: 1 });
+  const group = (k: number) => generateGroup(model, prompt, G, { maxTokens: k, temperature: 1 });
+  greedy(4);
+  group(4);
+  // 1. ours vs llama.cpp.
+  let ours = zero;
+  let theirs = zero;
+  let llamaNote = '';
+  if (await llamaCppAvailable()) {
+    const path = join(dir, 'model.gguf');
     exportGguf(model, path);
-    const llama = await openLlamaCpp(path, { threads, contextSize: 1024 });
+    const llama = await openLlamaCpp(path, { threads, contextSize: 512 });
     try {
       const theirGen = (k: number) => llama.greedy(prompt, k);
       await theirGen(4);
-      let ours = 0;
-      let theirs = 0;
       for (let r = 0; r < reps; r++) {
-        ours = Math.max(ours, await rate(ourGen));
-        theirs = Math.max(theirs, await rate(theirGen));
+        ours = best(ours, await rate(greedy));
+        theirs = best(theirs, await rate(theirGen));
       }
-      console.log(
-        `${shape}: ours ${ours.toFixed(0)} tok/s, llama.cpp ${theirs.toFixed(0)} tok/s, ratio ours/llama.cpp = ${(ours / theirs).toFixed(2)} (goal >= 0.5)`,
-      );
     } finally {
       await llama.dispose();
     }
+  } else {
+    for (let r = 0; r < reps; r++) ours = best(ours, await rate(greedy));
+    llamaNote = ' (llama.cpp not measured: node-llama-cpp is not installed)';
   }
+  console.log(
+    `1. single sequence: ours ${fmt(ours)}, llama.cpp ${fmt(theirs)}${llamaNote}; ratio ours/llama.cpp = ${theirs.wall ? (ours.wall / theirs.wall).toFixed(2) : 'n/a'} wall, ${theirs.cpu ? (ours.cpu / theirs.cpu).toFixed(2) : 'n/a'} per CPU-s (goal >= 1.0)`,
+  );
+  // 2. a batched group vs one sequence.
+  let one = zero;
+  let many = zero;
+  for (let r = 0; r < reps; r++) {
+    one = best(one, await rate(single));
+    many = best(many, await rate(group, G));
+  }
+  console.log(
+    `2. group of ${G}: ${fmt(many)} vs one sequence ${fmt(one)}; ratio = ${(many.wall / one.wall).toFixed(2)} wall, ${(many.cpu / one.cpu).toFixed(2)} per CPU-s (goal >= 4)`,
+  );
+  // 3. the worker vs in-thread, and how long the event loop goes without a timer firing.
+  const w = new GenerationWorker(model);
+  try {
+    const viaWorker = (k: number) => w.generate(prompt, { maxTokens: k, temperature: 1, seed: 1 });
+    await viaWorker(4);
+    let inThread = zero;
+    let worker = zero;
+    let gap = 0;
+    let ticks = 0;
+    for (let r = 0; r < reps; r++) {
+      inThread = best(inThread, await rate(single));
+      let last = performance.now();
+      let maxGap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last);
+        last = now;
+        ticks++;
+      }, 2);
+      worker = best(worker, await rate(viaWorker));
+      clearInterval(timer);
+      gap = Math.max(gap, maxGap, performance.now() - last);
+    }
+    console.log(
+      `3. worker: ${fmt(worker)} vs in-thread ${fmt(inThread)}; ratio = ${(worker.wall / inThread.wall).toFixed(2)} wall; event loop: ${ticks} timer ticks (2 ms interval), longest gap ${gap.toFixed(1)} ms (in-thread, the loop is blocked for the whole generation)`,
+    );
+  } finally {
+    await w.close();
+  }
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

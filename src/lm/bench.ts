@@ -3,15 +3,13 @@
 import { sampleWindows } from './batch.js';
 import { benchLlamaCpp } from './bench-llamacpp.js';
 import { deriveConfig, headDim, type ModelConfig, validateConfig } from './config.js';
-import { Decoder } from './decode.js';
-import { netFor } from './engine.js';
-import { sample } from './generate.js';
-import { stepKernels } from './kernels/default.js';
+import { BatchDecoder } from './decode-batch.js';
 import { ortKernels } from './kernels/ort.js';
 import type { Kernels } from './kernels/types.js';
 import { initModel } from './model.js';
 import { countParams } from './params.js';
 import { Rng } from './rng.js';
+import { sample } from './sample.js';
 import { Trainer } from './trainer.js';
 
 /** Shape and effort of a benchmark run. */
@@ -152,13 +150,14 @@ export async function runBench(
   const genTokens = o.genTokens ?? 128;
   const prompt = Array.from({ length: 16 }, (_, i) => (i * 37) % c.vocabSize);
   // Decode steps only (after the prompt's prefill), the same thing timed for llama.cpp.
-  const dec = new Decoder(netFor(model), model.paramSet, stepKernels());
-  let logits = dec.prefill(prompt);
+  // The decoder generate() uses: one ONNX graph per step (decode-batch.ts), one row.
+  const dec = new BatchDecoder(model, 1);
+  let logits = dec.prefill(0, prompt);
   const probs = new Float64Array(c.vocabSize);
   const srng = new Rng(3);
-  for (let i = 0; i < 4; i++) logits = dec.step(sample(logits, 0, 1, srng, probs).id);
+  for (let i = 0; i < 4; i++) logits = dec.step([sample(logits, 0, 1, srng, probs).id]);
   const g1 = performance.now();
-  for (let i = 0; i < genTokens; i++) logits = dec.step(sample(logits, 0, 1, srng, probs).id);
+  for (let i = 0; i < genTokens; i++) logits = dec.step([sample(logits, 0, 1, srng, probs).id]);
   const gtps = genTokens / ((performance.now() - g1) / 1000);
   log(`generate: ${gtps.toFixed(0)} tokens/s`);
   let llama: { tokensPerS: number | null; reason?: string } = {

@@ -1,6 +1,7 @@
-// Incremental decoding with a KV cache: the prompt goes through the batched forward (big
-// GEMMs + the attention kernel), then each new token is one row through every layer,
-// attending over the cached keys/values.
+// Incremental decoding with a KV cache, kernel by kernel: the prompt goes through the
+// batched forward (big GEMMs + the attention kernel), then each new token is one row
+// through every layer, attending over the cached keys/values in JS. The reference for the
+// fast path (decode-batch.ts, one ONNX graph per step) and the fallback without onnxruntime.
 import { allocActs } from './acts.js';
 import { headDim } from './config.js';
 import type { Kernels } from './kernels/types.js';
@@ -45,6 +46,17 @@ export class Decoder {
       logits: f(c.vocabSize),
       scores: f(c.maxSeqLen),
     };
+  }
+
+  /** An independent copy (cache and length), sharing weights and kernels. */
+  clone(): Decoder {
+    const d = new Decoder(this.net, this.p, this.stepK);
+    for (let l = 0; l < this.k.length; l++) {
+      d.k[l].set(this.k[l]);
+      d.v[l].set(this.v[l]);
+    }
+    d.len = this.len;
+    return d;
   }
 
   /** Runs the prompt (cache must be empty) and returns the logits [V] after its last token. */

@@ -1,27 +1,46 @@
-// Sampling loop over the KV-cache decoder: temperature, top-p, stop tokens, and the
-// logprob of every sampled token (RL needs them), with prompt and completion ids kept.
-
+// Sampling over the KV-cache decoders, for the harness and for RL.
+//
+//   generate(model, promptIds, opts)          one sequence -> GenerateResult
+//   generateGroup(model, promptIds, G, opts)  G sequences from one prompt -> GenerateResult[]
+//
+// A group prefills the prompt once, copies its KV cache to G slots and decodes all G
+// together, one batched step (GEMMs, not G matvecs) per token; a sequence that stops is
+// compacted out of the batch. Sequence i of a group samples with seed + i and its own RNG,
+// so it equals generate(..., { seed: seed + i }) up to float rounding, whatever the others
+// do. `ids` are exactly the sampled token ids (RL trains on them, never on re-tokenized
+// text) and `logprobs[k]` is log p(ids[k]) under softmax(logits / temperature) (temperature
+// 1 when greedy), top-p truncation not renormalised. Runs on the calling thread: to keep an
+// event loop free, use GenerationWorker (generate-worker.ts), which serves the same calls.
 import type { LoadedModel } from './checkpoint.js';
 import { Decoder } from './decode.js';
+import { BatchDecoder } from './decode-batch.js';
 import { netFor } from './engine.js';
 import { stepKernels } from './kernels/default.js';
+import { refKernels } from './kernels/ref.js';
 import { Rng } from './rng.js';
+import { sample } from './sample.js';
 
-/** Generation settings. */
-export interface GenerateOptions {
-  /** Most tokens to generate. @default 256 */
-  maxTokens?: number;
+export { sample } from './sample.js';
+
+/** Sampling controls (the same for local models in run, rollout, eval and RL). */
+export interface SamplingOptions {
   /** Softmax temperature; 0 means greedy (argmax). @default 1 */
   temperature?: number;
   /** Nucleus sampling: sample from the smallest set of tokens with this much mass. @default 1 */
   topP?: number;
-  /** Seed of the sampling RNG. @default 0 */
+  /** Seed of the sampling RNG (sequence i of a group uses seed + i). @default 0 */
   seed?: number;
-  /** Token ids that end generation (the stop token is kept in `ids`). @default [] */
+}
+
+/** Generation settings. */
+export interface GenerateOptions extends SamplingOptions {
+  /** Most tokens to generate per sequence. @default 256 */
+  maxTokens?: number;
+  /** Token ids that end a sequence (e.g. end-of-turn; the stop token is kept in `ids`). @default [] */
   stopIds?: number[];
 }
 
-/** What generate returns. */
+/** What generation returns, per sequence. */
 export interface GenerateResult {
   promptIds: number[];
   /** Completion ids (including a final stop token, if one was sampled). */
@@ -31,86 +50,140 @@ export interface GenerateResult {
   finishReason: 'stop' | 'length';
 }
 
+/** Largest group one call decodes together. */
+export const MAX_GROUP = 64;
+
+/** Checks options and fills defaults; throws a one-line error naming the bad field. */
+export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOptions> {
+  const o = {
+    maxTokens: opts.maxTokens ?? 256,
+    temperature: opts.temperature ?? 1,
+    topP: opts.topP ?? 1,
+    seed: opts.seed ?? 0,
+    stopIds: opts.stopIds ?? [],
+  };
+  if (!(Number.isInteger(o.maxTokens) && o.maxTokens >= 0))
+    throw new Error(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
+  if (!(o.temperature >= 0 && Number.isFinite(o.temperature)))
+    throw new Error(`temperature must be a finite number >= 0, got ${opts.temperature}`);
+  if (!(o.topP > 0 && o.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${opts.topP}`);
+  if (!Number.isInteger(o.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
+  if (!Array.isArray(o.stopIds) || !o.stopIds.every((x) => Number.isInteger(x)))
+    throw new Error('stopIds must be an array of integer token ids');
+  return o;
+}
+
 /** Generates a continuation of promptIds with the model's KV cache. */
 export function generate(
   model: LoadedModel,
   promptIds: number[],
   opts: GenerateOptions = {},
 ): GenerateResult {
-  const maxTokens = opts.maxTokens ?? 256;
-  const temp = opts.temperature ?? 1;
-  const topP = opts.topP ?? 1;
-  if (!(temp >= 0)) throw new Error(`temperature must be >= 0, got ${temp}`);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`topP must be in (0, 1], got ${topP}`);
-  const stop = new Set(opts.stopIds ?? []);
-  const rng = new Rng(opts.seed ?? 0);
-  const dec = new Decoder(netFor(model), model.paramSet, stepKernels());
-  const res: GenerateResult = {
+  return generateGroup(model, promptIds, 1, opts)[0];
+}
+
+/** Generates G continuations of one prompt, decoded as one batch (see the top of this file). */
+export function generateGroup(
+  model: LoadedModel,
+  promptIds: number[],
+  G: number,
+  opts: GenerateOptions = {},
+): GenerateResult[] {
+  const o = checkGenerateOptions(opts);
+  if (!(Number.isInteger(G) && G >= 1 && G <= MAX_GROUP))
+    throw new Error(`group size must be an integer in 1..${MAX_GROUP}, got ${G}`);
+  if (!Array.isArray(promptIds) || promptIds.length === 0) throw new Error('prompt is empty');
+  const V = model.config.vocabSize;
+  for (const id of promptIds)
+    if (!(Number.isInteger(id) && id >= 0 && id < V))
+      throw new Error(`token id ${id} is outside the vocabulary [0, ${V})`);
+  const res: GenerateResult[] = Array.from({ length: G }, () => ({
     promptIds: [...promptIds],
     ids: [],
     logprobs: [],
     finishReason: 'length',
-  };
-  let logits = dec.prefill(promptIds);
-  const probs = new Float64Array(model.config.vocabSize);
-  while (res.ids.length < maxTokens) {
-    const { id, logprob } = sample(logits, temp, topP, rng, probs);
-    res.ids.push(id);
-    res.logprobs.push(logprob);
+  }));
+  if (o.maxTokens === 0) return res;
+  const stop = new Set(o.stopIds);
+  const rngs = res.map((_, i) => new Rng(o.seed + i));
+  const probs = new Float64Array(V);
+  const dec = makeDecoder(model, G);
+  const first = dec.prefill(promptIds);
+  /** Samples sequence s from `logits`; true when s is finished. */
+  const take = (s: number, logits: Float32Array): boolean => {
+    const r = res[s];
+    const { id, logprob } = sample(logits, o.temperature, o.topP, rngs[s], probs);
+    r.ids.push(id);
+    r.logprobs.push(logprob);
     if (stop.has(id)) {
-      res.finishReason = 'stop';
-      break;
+      r.finishReason = 'stop';
+      return true;
     }
-    if (res.ids.length >= maxTokens || dec.len >= model.config.maxSeqLen) break;
-    logits = dec.step(id);
+    // The token just sampled goes in at position promptLen + ids - 1; it must fit.
+    return r.ids.length >= o.maxTokens || promptIds.length + r.ids.length > model.config.maxSeqLen;
+  };
+  // Row r of the batch decodes sequence seq[r]; rows 0..n-1 are active.
+  const seq: number[] = [];
+  const next: number[] = [];
+  for (let s = 0; s < G; s++) {
+    if (take(s, first)) continue;
+    seq.push(s);
+    next.push(res[s].ids[res[s].ids.length - 1]);
+  }
+  let n = seq.length;
+  for (let r = 1; r < n; r++) dec.copySlot(0, r);
+  while (n > 0) {
+    const logits = dec.step(next, n);
+    const done: boolean[] = [];
+    for (let r = 0; r < n; r++) {
+      done.push(take(seq[r], logits.subarray(r * V, (r + 1) * V)));
+      next[r] = res[seq[r]].ids[res[seq[r]].ids.length - 1];
+    }
+    // Compaction, from the end so the row moved in is always a live one.
+    for (let r = n - 1; r >= 0; r--) {
+      if (!done[r]) continue;
+      const last = n - 1;
+      if (r !== last) {
+        dec.copySlot(last, r);
+        seq[r] = seq[last];
+        next[r] = next[last];
+      }
+      n--;
+    }
   }
   return res;
 }
 
-/** Picks a token from logits; probs is scratch of length V. */
-export function sample(
-  logits: Float32Array,
-  temp: number,
-  topP: number,
-  rng: Rng,
-  probs: Float64Array,
-): { id: number; logprob: number } {
-  const V = logits.length;
-  const t = temp === 0 ? 1 : temp;
-  let max = -Infinity;
-  let arg = 0;
-  for (let i = 0; i < V; i++) {
-    if (logits[i] > max) {
-      max = logits[i];
-      arg = i;
-    }
+/** The decoder generation runs on: the batched ONNX step graph, or the JS kernels without onnxruntime. */
+interface GroupDecoder {
+  prefill(ids: number[]): Float32Array;
+  copySlot(from: number, to: number): void;
+  step(ids: number[], n: number): Float32Array;
+}
+
+function makeDecoder(model: LoadedModel, G: number): GroupDecoder {
+  const net = netFor(model);
+  if (net.K !== refKernels) {
+    const b = new BatchDecoder(model, G);
+    return {
+      prefill: (ids) => b.prefill(0, ids),
+      copySlot: (f, t) => b.copySlot(f, t),
+      step: (ids, n) => b.step(ids, n),
+    };
   }
-  let sum = 0;
-  for (let i = 0; i < V; i++) {
-    probs[i] = Math.exp((logits[i] - max) / t);
-    sum += probs[i];
-  }
-  const logZ = Math.log(sum);
-  const lp = (i: number) => (logits[i] - max) / t - logZ;
-  if (temp === 0) return { id: arg, logprob: lp(arg) };
-  let order: number[] | null = null;
-  let mass = sum;
-  if (topP < 1) {
-    order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b] - probs[a]);
-    let acc = 0;
-    let n = 0;
-    while (n < V && acc < topP * sum) acc += probs[order[n++]];
-    order.length = n;
-    mass = acc;
-  }
-  let r = rng.next() * mass;
-  const cands = order ?? null;
-  const n = cands ? cands.length : V;
-  for (let k = 0; k < n; k++) {
-    const i = cands ? cands[k] : k;
-    r -= probs[i];
-    if (r < 0) return { id: i, logprob: lp(i) };
-  }
-  const last = cands ? cands[n - 1] : V - 1;
-  return { id: last, logprob: lp(last) };
+  // Without onnxruntime: one reference decoder per sequence, stepped in turn.
+  const decs: Decoder[] = [new Decoder(net, model.paramSet, stepKernels())];
+  const V = model.config.vocabSize;
+  let out = new Float32Array(0);
+  return {
+    prefill: (ids) => decs[0].prefill(ids).slice(),
+    copySlot: (f, t) => {
+      decs[t] = decs[f].clone();
+    },
+    step: (ids, n) => {
+      if (out.length < n * V) out = new Float32Array(n * V);
+      for (let r = 0; r < n; r++) out.set(decs[r].step(ids[r]), r * V);
+      return out.subarray(0, n * V);
+    },
+  };
 }

@@ -9,7 +9,13 @@ import { Tokenizer } from './tokenizer.js';
 export type { LoadedModel } from './checkpoint.js';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { forwardLogits, netFor } from './engine.js';
-export { type GenerateOptions, type GenerateResult, generate } from './generate.js';
+export {
+  type GenerateOptions,
+  type GenerateResult,
+  generate,
+  generateGroup,
+  type SamplingOptions,
+} from './generate.js';
 
 /** A randomly initialised model (seeded); the tokenizer defaults to the byte-level fallback (no merges). */
 export function initModel(

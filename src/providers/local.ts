@@ -1,8 +1,12 @@
 // `local:CKPT_DIR` — the embedded model as a harness Model: renders the conversation with the
-// one chat template, generates with the KV-cache decoder, parses tool calls back, and returns
-// the exact prompt/completion ids and logprobs (usage is exact, never estimated).
+// one chat template, generates with the KV-cache decoder on a worker thread (the harness's
+// event loop stays free), parses tool calls back, and returns the exact prompt/completion ids
+// and logprobs the sampler produced (usage is exact, never estimated).
 
 import type { LoadedModel } from '../lm/checkpoint.js';
+import type { GenerateOptions, GenerateResult, SamplingOptions } from '../lm/generate.js';
+import { checkGenerateOptions } from '../lm/generate.js';
+import { GenerationWorker } from '../lm/generate-worker.js';
 import { generate, loadCheckpoint } from '../lm/model.js';
 import { ChatTemplate, type ParsedCall, parseCallJson } from '../lm/template.js';
 import type { AssistantMessage, ToolSchema } from '../messages.js';
@@ -15,7 +19,7 @@ import {
 import { parseTextToolCalls } from './text-tool-calls.js';
 import { parseToolCallBody } from './tool-call-body.js';
 
-export interface LocalModelOptions {
+export interface LocalModelOptions extends SamplingOptions {
   /** Sampling temperature; 0 is greedy. 1 samples the model's own distribution (what RL wants). @default 1 */
   temperature?: number;
   /** Nucleus sampling mass. @default 1 */
@@ -24,7 +28,19 @@ export interface LocalModelOptions {
   maxTokens?: number;
   /** Base seed; call k samples with seed + k, so reruns repeat exactly. @default 0 */
   seed?: number;
+  /**
+   * Generate on a worker thread (weights copied there, re-sent when they change between
+   * calls). false runs on the calling thread, blocking it. @default true
+   */
+  worker?: boolean;
 }
+
+/** Sampling for evaluation runs: greedy, so a checkpoint's score does not depend on luck. */
+export const EVAL_SAMPLING: Readonly<Required<SamplingOptions>> = Object.freeze({
+  temperature: 0,
+  topP: 1,
+  seed: 0,
+});
 
 /** Loads the checkpoint in `dir` and serves it as a Model. */
 export async function createLocalModel(dir: string, opts: LocalModelOptions = {}): Promise<Model> {
@@ -44,7 +60,22 @@ export function localModelFrom(
   opts: LocalModelOptions = {},
 ): Model {
   const template = new ChatTemplate(model.tokenizer);
-  const { temperature = 1, topP = 1, maxTokens = 512, seed = 0 } = opts;
+  const { temperature = 1, topP = 1, maxTokens = 512, seed = 0, worker = true } = opts;
+  try {
+    checkGenerateOptions({ temperature, topP, seed });
+    if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
+      throw new Error(`maxTokens must be a positive integer, got ${maxTokens}`);
+  } catch (e) {
+    throw new ModelError(`${id}: ${(e as Error).message}`);
+  }
+  let thread: GenerationWorker | null = null;
+  const run = async (promptIds: number[], o: GenerateOptions): Promise<GenerateResult> => {
+    if (!worker) return generate(model, promptIds, o);
+    thread ??= new GenerationWorker(model);
+    // Training evaluates live weights through this provider: the thread must see them.
+    await thread.syncWeights();
+    return thread.generate(promptIds, o);
+  };
   // What we sampled for each assistant message we returned, so that later prompts reuse those
   // exact ids instead of re-encoding the text (which may tokenize differently).
   const sampled = new Map<string, number[]>();
@@ -65,7 +96,7 @@ export function localModelFrom(
       }
       const cap = Math.min(maxTokens, request.maxTokens ?? maxTokens, room);
       const turn = calls++;
-      const out = generate(model, promptIds, {
+      const out = await run(promptIds, {
         maxTokens: cap,
         temperature,
         topP,
@@ -86,6 +117,10 @@ export function localModelFrom(
         finishReason: message.tool_calls?.length ? 'tool_calls' : out.finishReason,
         tokens: { promptIds, completionIds: out.ids, logprobs: out.logprobs },
       };
+    },
+    async close() {
+      await thread?.close();
+      thread = null;
     },
   };
 }

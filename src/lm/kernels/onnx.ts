@@ -83,15 +83,34 @@ function valueInfo(v: OnnxValue): Field {
   return cat([strField(1, v.name), bytesField(2, bytesField(1, tensorType))]);
 }
 
+/** A constant tensor baked into the graph (weights, shapes): float32 or int64 data. */
+export interface OnnxTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+function tensorProto(t: OnnxTensor): Field {
+  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return cat([
+    ...t.dims.map((d) => intField(1, d)),
+    intField(2, t.data instanceof Float32Array ? 1 : 7),
+    strField(8, t.name),
+    bytesField(9, raw),
+  ]);
+}
+
 /** Serialises a single-graph ONNX model (opset 17) to bytes for InferenceSession. */
 export function encodeModel(
   nodes: OnnxNode[],
   inputs: OnnxValue[],
   outputs: OnnxValue[],
+  initializers: OnnxTensor[] = [],
 ): Uint8Array {
   const graph = cat([
     ...nodes.map((n, i) => bytesField(1, node(n, i))),
     strField(2, 'g'),
+    ...initializers.map((t) => bytesField(5, tensorProto(t))),
     ...inputs.map((v) => bytesField(11, valueInfo(v))),
     ...outputs.map((v) => bytesField(12, valueInfo(v))),
   ]);

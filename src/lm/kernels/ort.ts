@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { encodeModel, type OnnxNode, type OnnxValue } from './onnx.js';
 import type { Kernels } from './types.js';
 
-interface OrtTensor {
+export interface OrtTensor {
   data: Float32Array;
   dims: readonly number[];
 }
@@ -36,6 +36,36 @@ function loadNative(): NativeModule {
   n.initOrt();
   native = n;
   return n;
+}
+
+/** A loaded ONNX graph; `run` writes into the preallocated fetch tensors (no copies). */
+export interface OrtGraph {
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor>): void;
+}
+
+/** Loads serialised ONNX bytes into a synchronous session (for whole-graph users such as the decoder). */
+export function ortGraph(bytes: Uint8Array, opts: OrtKernelOptions = {}): OrtGraph {
+  const ort = loadNative();
+  const s = new ort.binding.InferenceSession();
+  s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: opts.threads ?? 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: {
+      session: {
+        intra_op: { allow_spinning: opts.spin ? '1' : '0' },
+        inter_op: { allow_spinning: '0' },
+      },
+    },
+  });
+  return { run: (feeds, fetches) => void s.run(feeds, fetches, {}) };
+}
+
+/** A tensor over the caller's buffer (onnxruntime reads and writes it in place). */
+export function ortTensor(data: Float32Array | BigInt64Array, dims: number[]): OrtTensor {
+  loadNative();
+  return new TensorCtor(data instanceof Float32Array ? 'float32' : 'int64', data, dims);
 }
 
 /** Options for the onnxruntime backend. */

@@ -1,0 +1,274 @@
+// Batched KV-cache decoding: `capacity` slots, each a sequence with its own cache and
+// length; one step advances slots 0..n-1 by one token each through the single-graph
+// decode step (decode-graph.ts). Prompts go through the batched training forward
+// (prefill), a shared prefix is prefilled once and copied to other slots (copySlot), and
+// finished sequences are compacted away by moving the last active slot into their place.
+import { allocActs } from './acts.js';
+import type { LoadedModel } from './checkpoint.js';
+import { headDim } from './config.js';
+import { decodeStepGraph } from './decode-graph.js';
+import { netFor } from './engine.js';
+import { type OrtGraph, type OrtTensor, ortGraph, ortTensor } from './kernels/ort.js';
+import { forward } from './network.js';
+
+/** A cheap content hash of the weights: the step graph bakes them in, so a change must rebuild it. */
+export function weightsFingerprint(flat: Float32Array): number {
+  const u = new Int32Array(flat.buffer, flat.byteOffset, flat.length);
+  let h = 0x811c9dc5 | 0;
+  let g = 0x12345678 | 0;
+  const n = u.length - (u.length % 2);
+  // Two lanes for speed; the shifts fold high bits down (a plain FNV step lets sign flips cancel).
+  for (let i = 0; i < n; i += 2) {
+    h = Math.imul(h ^ u[i], 0x5bd1e995);
+    h ^= h >>> 15;
+    g = Math.imul(g ^ u[i + 1], 0x27d4eb2d);
+    g ^= g >>> 13;
+  }
+  if (n < u.length) h = Math.imul(h ^ u[n], 0x5bd1e995);
+  return (h ^ Math.imul(g ^ (g >>> 16), 0x85ebca6b)) >>> 0;
+}
+
+const graphs = new WeakMap<LoadedModel, { fp: number; threads: number; graph: OrtGraph }>();
+
+/** The model's step graph, rebuilt when its weights (or the thread count) changed since the last call. */
+function stepGraph(model: LoadedModel, threads: number): OrtGraph {
+  const fp = weightsFingerprint(model.paramSet.flat);
+  const got = graphs.get(model);
+  if (got && got.fp === fp && got.threads === threads) return got.graph;
+  const graph = ortGraph(decodeStepGraph(model.config, model.paramSet), { threads });
+  graphs.set(model, { fp, threads, graph });
+  return graph;
+}
+
+/** Options of a BatchDecoder. */
+export interface BatchDecoderOptions {
+  /** onnxruntime threads of the step graph; one row is too small to split. @default 1 */
+  threads?: number;
+}
+
+/**
+ * Slots of KV caches stepped together. Per layer the keys are [slots, Hkv, cap, hd] and
+ * the values [slots, Hkv, hd, cap] (transposed: both are the A operand of a MatMul);
+ * `cap` grows by doubling up to maxSeqLen, so attention works over at most twice the
+ * cached length while the graph reads the caches without a copy.
+ */
+export class BatchDecoder {
+  /** Tokens cached per slot. */
+  readonly lens: Int32Array;
+  private cap: number;
+  private kc: Float32Array[] = [];
+  private vc: Float32Array[] = [];
+  private mask = new Float32Array(0);
+  private readonly graph: OrtGraph;
+  private readonly x: Float32Array;
+  /** Width of a row of cos/sin: the rotated q and k features. */
+  private readonly ropeN: number;
+  private readonly cos: Float32Array;
+  private readonly sin: Float32Array;
+  private readonly logits: Float32Array;
+  private readonly kn: Float32Array[];
+  private readonly vn: Float32Array[];
+  /** Feed/fetch tensors; their shapes depend only on the active row count and `cap`. */
+  private fixed = {
+    key: '',
+    feeds: {} as Record<string, OrtTensor>,
+    fetches: {} as Record<string, OrtTensor>,
+  };
+
+  constructor(
+    readonly model: LoadedModel,
+    readonly capacity: number,
+    opts: BatchDecoderOptions = {},
+  ) {
+    const c = model.config;
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new Error(`batch capacity must be a positive integer, got ${capacity}`);
+    const hd = headDim(c);
+    this.graph = stepGraph(model, opts.threads ?? 1);
+    this.lens = new Int32Array(capacity);
+    const f = (n: number) => new Float32Array(n);
+    this.cap = 0;
+    this.grow(Math.min(c.maxSeqLen, 64));
+    this.kn = Array.from({ length: c.nLayers }, () => f(capacity * c.nKvHeads * hd));
+    this.vn = Array.from({ length: c.nLayers }, () => f(capacity * c.nKvHeads * hd));
+    this.x = f(capacity * c.dim);
+    this.ropeN = (c.nHeads + c.nKvHeads) * hd;
+    this.cos = f(capacity * this.ropeN);
+    this.sin = f(capacity * this.ropeN);
+    this.logits = f(capacity * c.vocabSize);
+  }
+
+  /** Runs `ids` into a slot (its old contents dropped) and returns the logits [V] after the last one (a copy). */
+  prefill(slot: number, ids: ArrayLike<number>): Float32Array {
+    const c = this.model.config;
+    const T = ids.length;
+    this.checkSlot(slot);
+    if (T === 0) throw new Error('prompt is empty');
+    if (T > c.maxSeqLen) throw new Error(`prompt of ${T} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
+    for (let i = 0; i < T; i++) checkId(ids[i], c.vocabSize);
+    const a = allocActs(c, 1, T, false);
+    forward(netFor(this.model), this.model.paramSet, a, ids);
+    this.grow(Math.min(c.maxSeqLen, T + 1));
+    const hd = headDim(c);
+    const grp = c.nHeads / c.nKvHeads;
+    const cap = this.cap;
+    for (let l = 0; l < c.nLayers; l++) {
+      const { kh, vh } = a.attn[l];
+      for (let j = 0; j < c.nKvHeads; j++) {
+        // Kv head j appears (repeated) as query head j*grp in the forward's layout [H, T, hd].
+        const src = j * grp * T * hd;
+        const base = (slot * c.nKvHeads + j) * hd * cap;
+        this.kc[l].set(kh.subarray(src, src + T * hd), base);
+        const V = this.vc[l];
+        for (let t = 0; t < T; t++)
+          for (let d = 0; d < hd; d++) V[base + d * cap + t] = vh[src + t * hd + d];
+      }
+    }
+    this.mask.fill(0, slot * cap, slot * cap + T);
+    this.mask.fill(-1e30, slot * cap + T, (slot + 1) * cap);
+    this.lens[slot] = T;
+    return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
+  }
+
+  /** Makes slot `to` a copy of slot `from` (cache and length): a shared prefix is computed once. */
+  copySlot(from: number, to: number): void {
+    this.checkSlot(from);
+    this.checkSlot(to);
+    if (from === to) return;
+    const c = this.model.config;
+    const n = c.nKvHeads * headDim(c) * this.cap;
+    for (let l = 0; l < c.nLayers; l++) {
+      this.kc[l].copyWithin(to * n, from * n, (from + 1) * n);
+      this.vc[l].copyWithin(to * n, from * n, (from + 1) * n);
+    }
+    this.mask.copyWithin(to * this.cap, from * this.cap, (from + 1) * this.cap);
+    this.lens[to] = this.lens[from];
+  }
+
+  /**
+   * Appends ids[r] to slot r for r < n and returns the next-token logits [n, V] (a view,
+   * overwritten by the next step).
+   */
+  step(ids: ArrayLike<number>, n: number = ids.length): Float32Array {
+    const c = this.model.config;
+    const hd = headDim(c);
+    const half = hd / 2;
+    const D = c.dim;
+    if (!(n >= 1 && n <= this.capacity && n <= ids.length))
+      throw new Error(`step: ${n} rows for a batch of ${this.capacity} slots`);
+    const emb = this.model.params.get('token_embd.weight') as Float32Array;
+    const { rope } = netFor(this.model);
+    let P = 0;
+    for (let r = 0; r < n; r++) {
+      checkId(ids[r], c.vocabSize);
+      const pos = this.lens[r];
+      if (pos === 0) throw new Error(`step: slot ${r} has no prompt (prefill it first)`);
+      if (pos >= c.maxSeqLen) throw new Error(`context full: maxSeqLen ${c.maxSeqLen} reached`);
+      if (pos > P) P = pos;
+      this.x.set(emb.subarray(ids[r] * D, (ids[r] + 1) * D), r * D);
+      const o = r * this.ropeN;
+      for (let i = 0; i < half; i++) {
+        const cv = rope.cos[pos * half + i];
+        const sv = rope.sin[pos * half + i];
+        this.cos[o + 2 * i] = cv;
+        this.cos[o + 2 * i + 1] = cv;
+        this.sin[o + 2 * i] = sv;
+        this.sin[o + 2 * i + 1] = sv;
+      }
+      // The same rotation for every head: repeat the first head's hd values.
+      for (let h = 1; h < this.ropeN / hd; h++) {
+        this.cos.copyWithin(o + h * hd, o, o + hd);
+        this.sin.copyWithin(o + h * hd, o, o + hd);
+      }
+    }
+    this.grow(P + 1);
+    const { feeds, fetches } = this.tensors(n);
+    this.graph.run(feeds, fetches);
+    const kvh = c.nKvHeads;
+    const cap = this.cap;
+    for (let l = 0; l < c.nLayers; l++) {
+      const V = this.vc[l];
+      const vn = this.vn[l];
+      for (let r = 0; r < n; r++) {
+        const pos = this.lens[r];
+        for (let j = 0; j < kvh; j++) {
+          const src = (r * kvh + j) * hd;
+          const base = (r * kvh + j) * hd * cap;
+          this.kc[l].set(this.kn[l].subarray(src, src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) V[base + d * cap + pos] = vn[src + d];
+        }
+      }
+    }
+    for (let r = 0; r < n; r++) this.mask[r * cap + this.lens[r]++] = 0;
+    return this.logits.subarray(0, n * c.vocabSize);
+  }
+
+  /** Re-lays the caches out with room for `need` positions per slot (doubling). */
+  private grow(need: number): void {
+    if (need <= this.cap) return;
+    const c = this.model.config;
+    const hd = headDim(c);
+    const old = this.cap;
+    const cap = Math.min(c.maxSeqLen, Math.max(need, 2 * old));
+    const rows = this.capacity * c.nKvHeads;
+    const kc: Float32Array[] = [];
+    const vc: Float32Array[] = [];
+    for (let l = 0; l < c.nLayers; l++) {
+      const K = new Float32Array(rows * cap * hd);
+      const V = new Float32Array(rows * hd * cap);
+      if (old > 0) {
+        for (let i = 0; i < rows; i++)
+          K.set(this.kc[l].subarray(i * old * hd, (i + 1) * old * hd), i * cap * hd);
+        for (let i = 0; i < rows * hd; i++)
+          V.set(this.vc[l].subarray(i * old, (i + 1) * old), i * cap);
+      }
+      kc.push(K);
+      vc.push(V);
+    }
+    const mask = new Float32Array(this.capacity * cap).fill(-1e30);
+    for (let s = 0; s < this.capacity; s++) mask.fill(0, s * cap, s * cap + this.lens[s]);
+    this.kc = kc;
+    this.vc = vc;
+    this.mask = mask;
+    this.cap = cap;
+    this.fixed.key = '';
+  }
+
+  private tensors(n: number) {
+    const key = `${n}/${this.cap}`;
+    if (this.fixed.key === key) return this.fixed;
+    const c = this.model.config;
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const T = this.cap;
+    const slot = kvh * hd * T;
+    const feeds: Record<string, OrtTensor> = {
+      x: ortTensor(this.x.subarray(0, n * c.dim), [n, c.dim]),
+      cos: ortTensor(this.cos.subarray(0, n * this.ropeN), [n, this.ropeN]),
+      sin: ortTensor(this.sin.subarray(0, n * this.ropeN), [n, this.ropeN]),
+      mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, T, 1]),
+      splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
+    };
+    const fetches: Record<string, OrtTensor> = {
+      logits: ortTensor(this.logits.subarray(0, n * c.vocabSize), [n, c.vocabSize]),
+    };
+    for (let l = 0; l < c.nLayers; l++) {
+      feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(0, n * slot), [n, kvh, T, hd]);
+      feeds[`pv${l}`] = ortTensor(this.vc[l].subarray(0, n * slot), [n, kvh, hd, T]);
+      fetches[`k${l}`] = ortTensor(this.kn[l].subarray(0, n * kvh * hd), [n, kvh, 1, hd]);
+      fetches[`v${l}`] = ortTensor(this.vn[l].subarray(0, n * kvh * hd), [n, kvh, hd, 1]);
+    }
+    this.fixed = { key, feeds, fetches };
+    return this.fixed;
+  }
+
+  private checkSlot(s: number): void {
+    if (!(Number.isInteger(s) && s >= 0 && s < this.capacity))
+      throw new Error(`slot ${s} is outside the batch [0, ${this.capacity})`);
+  }
+}
+
+function checkId(id: number, V: number): void {
+  if (!(Number.isInteger(id) && id >= 0 && id < V))
+    throw new Error(`token id ${id} is outside the vocabulary [0, ${V})`);
+}

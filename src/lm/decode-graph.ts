@@ -1,0 +1,182 @@
+// One decode step of the whole network as a single ONNX graph: B rows (sequences), each one
+// new token attending over its own cached keys/values. One native call per step instead of
+// ~20 kernel calls plus JS attention: at this model size the per-call overheads, not the
+// FLOPs, were the cost (measured in dev/LOG.md "gen"). Weights are baked in as transposed
+// initializers so onnxruntime prepacks them once per session; the session is rebuilt when
+// the weights change (see fingerprint in decode-batch.ts).
+//
+// Feeds: x [B, D] (embedding rows), cos/sin [B, (H + Hkv) * hd] (each row's position, each
+// pair's value twice, repeated per head: see qkvRope), and
+// per layer the caches read in place: pk<l> [B, Hkv, T, hd], pv<l> [B, Hkv, hd, T]
+// (values transposed), with T the cache capacity, mask [B, 1, T, 1] (0 over a row's cached
+// positions, -1e30 beyond) and splitT = [T, 1]. Fetches: logits [B, V], and per layer
+// k<l> [B, Hkv, 1, hd] and v<l> [B, Hkv, hd, 1], the new token's rotated key and its
+// value, which the caller writes into the cache.
+import { headDim, type ModelConfig } from './config.js';
+import type { OnnxNode, OnnxTensor, OnnxValue } from './kernels/onnx.js';
+import { encodeModel } from './kernels/onnx.js';
+import type { ParamSet } from './params.js';
+
+const i64 = (name: string, v: number[]): OnnxTensor => ({
+  name,
+  dims: [v.length],
+  data: BigInt64Array.from(v.map(BigInt)),
+});
+const f32 = (name: string, v: number[]): OnnxTensor => ({
+  name,
+  dims: [v.length],
+  data: Float32Array.from(v),
+});
+
+/** w [rows, cols] -> w^T [cols, rows] as a named initializer. */
+function transposed(name: string, w: Float32Array, rows: number, cols: number): OnnxTensor {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) t[c * rows + r] = w[o + c];
+  }
+  return { name, dims: [cols, rows], data: t };
+}
+
+/**
+ * The fused input projection [D, NQK + NV + NQK] for one layer: columns q*scale | k | v |
+ * (q*scale)P | kP, where P maps each rotation pair (y0, y1) to (-y1, y0). RoPE is then
+ * y*cos + yP*sin with cos/sin repeated per pair: two multiplies and an add in the graph
+ * instead of a split/rotate/concat per head, and the attention scale costs nothing.
+ */
+function qkvRope(c: ModelConfig, p: ParamSet, l: number): OnnxTensor {
+  const hd = headDim(c);
+  const D = c.dim;
+  const nq = c.nHeads * hd;
+  const nqk = (c.nHeads + c.nKvHeads) * hd;
+  const nv = c.nKvHeads * hd;
+  const q0 = p.views.get(`blk.${l}.attn_q.weight`) as Float32Array;
+  const base = (q0.byteOffset - p.flat.byteOffset) / 4;
+  const src = p.flat.subarray(base, base + (nqk + nv) * D);
+  const N = 2 * nqk + nv;
+  const t = new Float32Array(D * N);
+  const scale = 1 / Math.sqrt(hd);
+  const put = (col: number, row: number, k: number) => {
+    for (let d = 0; d < D; d++) t[d * N + col] = k * src[row * D + d];
+  };
+  for (let r = 0; r < nqk + nv; r++) put(r, r, r < nq ? scale : 1);
+  for (let r = 0; r < nqk; r++) {
+    const k = r < nq ? scale : 1;
+    // (yP)[2i] = -y[2i+1], (yP)[2i+1] = y[2i]
+    if (r % 2 === 0) put(nqk + nv + r, r + 1, -k);
+    else put(nqk + nv + r, r - 1, k);
+  }
+  return { name: `wqkv${l}`, dims: [D, N], data: t };
+}
+
+/** Serialises the decode-step graph for `c` with the weights in `p`. */
+export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
+  const hd = headDim(c);
+  const H = c.nHeads;
+  const Hkv = c.nKvHeads;
+  const grp = H / Hkv;
+  const D = c.dim;
+  const F = c.ffnDim;
+  const nqk = (H + Hkv) * hd;
+  const w = (n: string) => p.views.get(n) as Float32Array;
+  const nodes: OnnxNode[] = [];
+  const inits: OnnxTensor[] = [
+    i64('splitQkv', [nqk, Hkv * hd, nqk]),
+    i64('splitQk', [H * hd, Hkv * hd]),
+    i64('splitGu', [F, F]),
+    i64('shQT', [0, Hkv, hd, 1]),
+    i64('shKa', [0, Hkv, 1, hd]),
+    i64('shVa', [0, Hkv, hd, 1]),
+    i64('shO', [0, H * hd]),
+    f32('two', [2]),
+    f32('eps', [c.normEps]),
+  ];
+  if (grp > 1) inits.push(i64('shQa', [0, Hkv, grp, hd]));
+  let n = 0;
+  const op = (type: string, inputs: string[], attrs?: OnnxNode['attrs'], outs = 1): string[] => {
+    const outputs = Array.from({ length: outs }, (_, i) => `t${n}_${i}`);
+    n++;
+    nodes.push({ op: type, inputs, outputs, ...(attrs ? { attrs } : {}) });
+    return outputs;
+  };
+  const one = (type: string, inputs: string[], attrs?: OnnxNode['attrs']) =>
+    op(type, inputs, attrs)[0];
+  // The pattern onnxruntime fuses into SimplifiedLayerNormalization.
+  const rmsnorm = (x: string, weight: string): string => {
+    inits.push({ name: weight, dims: [D], data: w(weight) });
+    const ms = one('ReduceMean', [one('Pow', [x, 'two'])], { axes: { ints: [-1] } });
+    const r = one('Sqrt', [one('Add', [ms, 'eps'])]);
+    return one('Mul', [one('Div', [x, r]), weight]);
+  };
+  const fetches: OnnxValue[] = [{ name: 'logits', dims: ['B', c.vocabSize] }];
+  const feeds: OnnxValue[] = [
+    { name: 'x', dims: ['B', D] },
+    { name: 'cos', dims: ['B', nqk] },
+    { name: 'sin', dims: ['B', nqk] },
+    { name: 'mask', dims: ['B', 1, 'T', 1] },
+    { name: 'splitT', dims: [2], elemType: 7 },
+  ];
+  let x = 'x';
+  for (let l = 0; l < c.nLayers; l++) {
+    const b = `blk.${l}.`;
+    inits.push(qkvRope(c, p, l));
+    const [qk, v, qkP] = op(
+      'Split',
+      [one('MatMul', [rmsnorm(x, `${b}attn_norm.weight`), `wqkv${l}`]), 'splitQkv'],
+      { axis: { i: 1 } },
+      3,
+    );
+    const roped = one('Add', [one('Mul', [qk, 'cos']), one('Mul', [qkP, 'sin'])]);
+    const [q, k] = op('Split', [roped, 'splitQk'], { axis: { i: 1 } }, 2);
+    // Attention with the cache as MatMul's A operand and the query as a one-column B: the
+    // kernel packs only B, so the cache is streamed once, never copied (keys [T, hd] @ q^T,
+    // values^T [hd, T] @ p^T). The new token's key and value are added separately.
+    const qT =
+      grp === 1
+        ? one('Reshape', [q, 'shQT'])
+        : one('Transpose', [one('Reshape', [q, 'shQa'])], { perm: { ints: [0, 1, 3, 2] } });
+    nodes.push({ op: 'Reshape', inputs: [k, 'shKa'], outputs: [`k${l}`] });
+    nodes.push({ op: 'Reshape', inputs: [v, 'shVa'], outputs: [`v${l}`] });
+    feeds.push(
+      { name: `pk${l}`, dims: ['B', Hkv, 'T', hd] },
+      { name: `pv${l}`, dims: ['B', Hkv, hd, 'T'] },
+    );
+    fetches.push(
+      { name: `k${l}`, dims: ['B', Hkv, 1, hd] },
+      { name: `v${l}`, dims: ['B', Hkv, hd, 1] },
+    );
+    const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'mask']);
+    const sNew = one('MatMul', [`k${l}`, qT]);
+    const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
+      axis: { i: 2 },
+    });
+    const [pPast, pNew] = op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
+    const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('Mul', [`v${l}`, pNew])]);
+    const att =
+      grp === 1
+        ? one('Reshape', [oT, 'shO'])
+        : one('Reshape', [one('Transpose', [oT], { perm: { ints: [0, 1, 3, 2] } }), 'shO']);
+    inits.push(transposed(`wo${l}`, w(`${b}attn_output.weight`), D, H * hd));
+    const mid = one('Add', [x, one('MatMul', [att, `wo${l}`])]);
+    const g0 = w(`${b}ffn_gate.weight`);
+    const gOff = (g0.byteOffset - p.flat.byteOffset) / 4;
+    inits.push(transposed(`wgu${l}`, p.flat.subarray(gOff, gOff + 2 * F * D), 2 * F, D));
+    const [g, u] = op(
+      'Split',
+      [one('MatMul', [rmsnorm(mid, `${b}ffn_norm.weight`), `wgu${l}`]), 'splitGu'],
+      { axis: { i: 1 } },
+      2,
+    );
+    const h = one('Mul', [one('Mul', [g, one('Sigmoid', [g])]), u]);
+    inits.push(transposed(`wd${l}`, w(`${b}ffn_down.weight`), D, F));
+    x = one('Add', [mid, one('MatMul', [h, `wd${l}`])]);
+  }
+  const outName = c.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
+  inits.push(transposed('wout', w(outName), c.vocabSize, D));
+  nodes.push({
+    op: 'MatMul',
+    inputs: [rmsnorm(x, 'output_norm.weight'), 'wout'],
+    outputs: ['logits'],
+  });
+  return encodeModel(nodes, feeds, fetches, inits);
+}
