@@ -92,7 +92,9 @@ export function toyEnv(opts: { slowMs?: number } = {}): RlEnv {
           const seed = rolloutSeed(r.seed, id, k);
           const model = r.makeModel(id, k, seed);
           const t0 = performance.now();
-          const res = await model.complete({ messages: prompt(id), tools: TOY_TOOLS });
+          const res = await model
+            .complete({ messages: prompt(id), tools: TOY_TOOLS })
+            .finally(() => model.close?.());
           const ms = performance.now() - t0;
           if (opts.slowMs) await sleep(opts.slowMs);
           const ok = res.message.tool_calls?.[0]?.function.name === 'good';

@@ -284,21 +284,23 @@ export async function runRl(
   }
   const frontier = new Frontier(env.train, st.frontier, { revisitAfter: cfg.revisitAfter });
   const evalIds = env.eval.slice(0, cfg.evalTasks);
-  const policy = (tag: string) => (_taskId: string, _k: number, seed: number) =>
-    // Temperature 1, no top-p: the logprobs are the policy's own, which the ratio needs.
-    localModelFrom(model, `local:rl-${tag}`, {
-      temperature: 1,
-      topP: 1,
-      maxTokens: cfg.callTokens,
-      seed,
-    });
+  // Rollouts sample at temperature 1, no top-p: the logprobs are the policy's own, which
+  // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
+  const policy =
+    (tag: string, temperature = 1) =>
+    (_taskId: string, _k: number, seed: number) =>
+      localModelFrom(model, `local:rl-${tag}`, {
+        temperature,
+        topP: 1,
+        maxTokens: cfg.callTokens,
+        seed,
+      });
   const heldout = async (step: number): Promise<number> => {
     const recs = await env.run(evalIds, {
       outDir: join(out, 'eval', `step-${step}`),
       n: 1,
-      // The same seeds at every evaluation: differences come from the weights.
       seed: cfg.seed + 7919,
-      makeModel: policy(`eval-${step}`),
+      makeModel: policy(`eval-${step}`, 0),
       tokenCostPer1k: 0,
     });
     return recs.filter((r) => fromRecord(r).resolved).length / Math.max(1, recs.length);
