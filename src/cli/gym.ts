@@ -15,6 +15,7 @@ import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { createModel, registerModelFactory } from '../providers/spec.js';
 import { bwrapAvailable } from '../sandbox/index.js';
 import { rlRowsFromStore } from '../train/rl-external.js';
+import { parseSamplingFlags, samplingSpecOptions } from './sampling.js';
 
 function usage(cmd: string, message: string): never {
   process.stderr.write(`loopsmith ${cmd}: ${message}\n`);
@@ -101,7 +102,14 @@ export function registerGym(program: Command): void {
     .option('--n <k>', 'rollouts per task', posInt('--n'), 1)
     .option('--concurrency <c>', 'rollouts at once', posInt('--concurrency'), 1)
     .option('--limit <n>', 'at most this many tasks', posInt('--limit'))
-    .option('--seed <s>', 'base seed', nonNeg('--seed'), 0)
+    .option(
+      '--seed <s>',
+      'base seed (each rollout samples with one derived from it)',
+      nonNeg('--seed'),
+      0,
+    )
+    .option('--temperature <t>', 'sampling temperature of local models, 0 = greedy (default 0)')
+    .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default 1)')
     .option('--max-turns <n>', 'harness turn limit', posInt('--max-turns'))
     .option('--max-tokens <n>', 'harness token budget', posInt('--max-tokens'))
     .option('--timeout <sec>', 'harness wall-clock limit per rollout', posInt('--timeout'))
@@ -114,6 +122,12 @@ export function registerGym(program: Command): void {
     .option('--sandbox <kind>', 'bwrap (default) or none', 'bwrap')
     .requiredOption('--out <dir>', 'run directory (rerun with the same one to resume)')
     .action(async (f) => {
+      let sampling: ReturnType<typeof parseSamplingFlags>;
+      try {
+        sampling = parseSamplingFlags({ temperature: f.temperature, topP: f.topP });
+      } catch (e) {
+        usage('rollout', (e as Error).message);
+      }
       if (f.sandbox !== 'bwrap' && f.sandbox !== 'none')
         usage('rollout', `--sandbox must be bwrap or none, got "${f.sandbox}"`);
       if (f.sandbox === 'bwrap' && !bwrapAvailable().ok)
@@ -133,9 +147,9 @@ export function registerGym(program: Command): void {
       // `{rollout}` in the base URL: one gateway route per rollout (external RL trainers).
       const urlOf = (id: string) => f.baseUrl?.replace('{rollout}', id);
       if (fixed === undefined)
-        await createModel(f.model, { baseUrl: urlOf('check') }).catch((e: Error) =>
-          usage('rollout', e.message),
-        );
+        await createModel(f.model, { ...samplingSpecOptions(sampling), baseUrl: urlOf('check') })
+          .then((m) => m.close?.())
+          .catch((e: Error) => usage('rollout', e.message));
       const t0 = Date.now();
       const summary = await runRollouts(tasks, {
         outDir: resolve(f.out),
@@ -144,7 +158,10 @@ export function registerGym(program: Command): void {
         seed: f.seed,
         makeModel: (gt, k, seed) =>
           fixed === undefined
-            ? createModel(f.model, { baseUrl: urlOf(`${gt.task.id}.${k}`) })
+            ? createModel(f.model, {
+                ...samplingSpecOptions(sampling, seed),
+                baseUrl: urlOf(`${gt.task.id}.${k}`),
+              })
             : createOracleModel(gt, { seed: fixed ?? seed }),
         episode: {
           sandbox: f.sandbox,
@@ -165,6 +182,7 @@ export function registerGym(program: Command): void {
         },
         config: {
           model: f.model,
+          sampling: { temperature: sampling.temperature ?? 0, topP: sampling.topP ?? 1 },
           tasksFile: resolve(f.tasks),
           filter: f.filter,
           limit: f.limit ?? null,

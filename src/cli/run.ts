@@ -11,6 +11,7 @@ import type { McpServerConfig } from '../harness/mcp/servers.js';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { defaultTools } from '../harness/tools/index.js';
 import { ConfigError, loadRunConfig } from './config.js';
+import { parseSamplingFlags, samplingSpecOptions } from './sampling.js';
 import { SetupError, setupSession } from './session-setup.js';
 
 export interface RunFlags {
@@ -27,6 +28,9 @@ export interface RunFlags {
   yes?: boolean;
   stream?: boolean;
   contextWindow?: string;
+  temperature?: string;
+  topP?: string;
+  seed?: string;
 }
 
 const num = (v: string | undefined, flag: string) => {
@@ -64,6 +68,9 @@ export function registerRun(program: Command): void {
     )
     .option('--atif <file>', 'also write the trajectory as ATIF v1.4 JSON')
     .option('--sandbox <kind>', 'bwrap (default) or none (no isolation: commands run on the host)')
+    .option('--temperature <t>', 'sampling temperature, 0 = greedy (default 0)')
+    .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default 1)')
+    .option('--seed <n>', 'sampling seed of local models (default 0)')
     .option(
       '--yes',
       'run commands outside the sandbox without asking (--sandbox none, hostCommands)',
@@ -79,9 +86,21 @@ async function runCommand(task: string, f: RunFlags): Promise<number> {
   const repo = repoOf(f.repo);
   const cfg = configOf(repo, f);
   if (!task.trim()) usage('the task is empty');
+  let sampling: ReturnType<typeof parseSamplingFlags>;
+  try {
+    sampling = parseSamplingFlags(f);
+  } catch (e) {
+    usage((e as Error).message);
+  }
   let setup: Awaited<ReturnType<typeof setupSession>>;
   try {
-    setup = await setupSession({ repo, cfg, yes: f.yes, trajectoryPath: f.trajectory });
+    setup = await setupSession({
+      repo,
+      cfg,
+      yes: f.yes,
+      trajectoryPath: f.trajectory,
+      modelOptions: samplingSpecOptions(sampling),
+    });
   } catch (e) {
     if (e instanceof SetupError) usage(e.message);
     throw e;

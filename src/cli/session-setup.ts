@@ -8,7 +8,7 @@ import type { SessionOptions } from '../harness/session.js';
 import { type SessionPaths, sessionPaths } from '../harness/store.js';
 import type { Model } from '../providers/model.js';
 import { probeContextWindow } from '../providers/openai-context.js';
-import { createModel, httpModelName } from '../providers/spec.js';
+import { createModel, httpModelName, type ModelSpecOptions } from '../providers/spec.js';
 import { bwrapAvailable, createSandbox, type Sandbox } from '../sandbox/index.js';
 import type { RunConfig } from './config.js';
 
@@ -30,6 +30,8 @@ export interface SetupRequest {
   id?: string;
   /** Trajectory file instead of the state directory's (`--trajectory`). */
   trajectoryPath?: string;
+  /** Extra model options (sampling flags of `run`). @default {} */
+  modelOptions?: ModelSpecOptions;
 }
 
 export interface SessionSetup {
@@ -63,7 +65,7 @@ export async function setupSession(req: SetupRequest): Promise<SessionSetup> {
   const stream = cfg.stream ?? req.stream ?? false;
   let model: Model;
   try {
-    model = await createModel(spec, { baseUrl: cfg.baseUrl, stream });
+    model = await createModel(spec, { ...req.modelOptions, baseUrl: cfg.baseUrl, stream });
   } catch (e) {
     throw new SetupError((e as Error).message);
   }
