@@ -30,9 +30,11 @@ export interface LocalModelOptions extends SamplingOptions {
   seed?: number;
   /**
    * Generate on a worker thread (weights copied there, re-sent when they change between
-   * calls). false runs on the calling thread, blocking it. @default true
+   * calls). false runs on the calling thread, blocking it. A GenerationWorker given here is
+   * shared (RL: one thread for all rollouts of the live policy) and not closed by close().
+   * @default true
    */
-  worker?: boolean;
+  worker?: boolean | GenerationWorker;
 }
 
 /** Sampling for evaluation runs: greedy, so a checkpoint's score does not depend on luck. */
@@ -68,7 +70,8 @@ export function localModelFrom(
   } catch (e) {
     throw new ModelError(`${id}: ${(e as Error).message}`);
   }
-  let thread: GenerationWorker | null = null;
+  const shared = worker instanceof GenerationWorker ? worker : null;
+  let thread: GenerationWorker | null = shared;
   const run = async (promptIds: number[], o: GenerateOptions): Promise<GenerateResult> => {
     if (!worker) return generate(model, promptIds, o);
     thread ??= new GenerationWorker(model);
@@ -119,8 +122,8 @@ export function localModelFrom(
       };
     },
     async close() {
-      await thread?.close();
-      thread = null;
+      if (!shared) await thread?.close();
+      thread = shared;
     },
   };
 }

@@ -13,23 +13,20 @@
 // Resume after kill -9: the state is written before the checkpoint it belongs to, the
 // previous state kept; a restart takes the newest state whose optimizer step matches the
 // checkpoint and redoes the step after it with the same seeds, reusing finished rollouts.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeManifest } from '../gym/manifest.js';
 import type { RolloutRecord } from '../gym/rollout.js';
-import {
-  type LoadedModel,
-  loadCheckpoint,
-  loadTrainState,
-  saveCheckpoint,
-} from '../lm/checkpoint.js';
+import { type LoadedModel, loadCheckpoint, loadTrainState } from '../lm/checkpoint.js';
+import { GenerationWorker } from '../lm/generate-worker.js';
 import { Trainer } from '../lm/trainer.js';
 import { localModelFrom } from '../providers/local.js';
 import { atomicWrite, Progress } from './progress.js';
 import { gymEnv, type RlEnv } from './rl-env.js';
-import { Frontier, type TaskStat } from './rl-frontier.js';
+import { Frontier } from './rl-frontier.js';
 import { buildGroups, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
+import { type RlState, recoverBest, saveBest, stateFor, writeState } from './rl-state.js';
 import { rlUpdate } from './rl-update.js';
 import {
   readStageManifest,
@@ -112,63 +109,6 @@ export interface RlOptions {
   log?: (line: string) => void;
   /** Stop (as if killed) after this many steps of this invocation: for tests. */
   stopAfter?: number;
-}
-
-interface RlState {
-  rlStep: number;
-  /** Optimizer steps taken (the checkpoint this state belongs to). */
-  optStep: number;
-  tokens: number;
-  frontier: Record<string, TaskStat>;
-  best: { step: number; resolved: number } | null;
-  lastHeldout: number | null;
-  elapsed: number;
-}
-
-const statePath = (out: string) => join(out, 'rl-state.json');
-const prevPath = (out: string) => join(out, 'rl-state.prev.json');
-
-function readJson<T>(p: string): T | null {
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-/** The newest saved state that belongs to the checkpoint at `optStep`. */
-function stateFor(out: string, optStep: number): RlState | null {
-  for (const p of [statePath(out), prevPath(out)]) {
-    const s = readJson<RlState>(p);
-    if (s && s.optStep === optStep) return s;
-  }
-  return null;
-}
-
-function writeState(out: string, s: RlState): void {
-  if (existsSync(statePath(out))) renameSync(statePath(out), prevPath(out));
-  atomicWrite(statePath(out), `${JSON.stringify(s)}\n`);
-}
-
-/** Saves the live weights as OUT/best (swapped in by renames), with its figures. */
-function saveBest(out: string, model: LoadedModel, best: { step: number; resolved: number }) {
-  const dir = join(out, 'best');
-  const saving = join(out, 'best.saving');
-  const old = join(out, 'best.old');
-  rmSync(saving, { recursive: true, force: true });
-  saveCheckpoint(saving, model);
-  writeFileSync(join(saving, 'best.json'), `${JSON.stringify(best)}\n`);
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(saving, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-function recoverBest(out: string): void {
-  const dir = join(out, 'best');
-  const old = join(out, 'best.old');
-  if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
-  rmSync(join(out, 'best.saving'), { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
 }
 
 function check(cfg: RlConfig): void {
@@ -284,117 +224,130 @@ export async function runRl(
   }
   const frontier = new Frontier(env.train, st.frontier, { revisitAfter: cfg.revisitAfter });
   const evalIds = env.eval.slice(0, cfg.evalTasks);
-  // Rollouts sample at temperature 1, no top-p: the logprobs are the policy's own, which
-  // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
-  const policy =
-    (tag: string, temperature = 1) =>
-    (_taskId: string, _k: number, seed: number) =>
-      localModelFrom(model, `local:rl-${tag}`, {
-        temperature,
-        topP: 1,
-        maxTokens: cfg.callTokens,
-        seed,
-      });
-  const heldout = async (step: number): Promise<number> => {
-    const recs = await env.run(evalIds, {
-      outDir: join(out, 'eval', `step-${step}`),
-      n: 1,
-      seed: cfg.seed + 7919,
-      makeModel: policy(`eval-${step}`, 0),
-      tokenCostPer1k: 0,
-    });
-    return recs.filter((r) => fromRecord(r).resolved).length / Math.max(1, recs.length);
-  };
-  if (!resuming || st.best === null) {
-    const r0 = await heldout(0);
-    st.best = { step: 0, resolved: r0 };
-    st.lastHeldout = r0;
-    saveBest(out, model, st.best);
-    log(`rl: from ${src}, held-out resolved ${fmtPct(r0)} on ${evalIds.length} eval tasks`);
-  } else log(`rl: resuming after step ${st.rlStep}`);
-
-  const bar = new Progress('rl', cfg.steps, st.rlStep);
-  let ran = 0;
-  let last: StepFigures | null = null;
-  while (st.rlStep < cfg.steps) {
-    if (opts.stopAfter !== undefined && ran >= opts.stopAfter) break;
-    const step = st.rlStep + 1;
-    const tStep = performance.now();
-    const ids = frontier.pick(step, cfg.tasksPerStep, cfg.seed);
-    const recs: RolloutRecord[] = await env.run(ids, {
-      outDir: join(out, 'rollouts', `step-${step}`),
-      n: cfg.group,
-      seed: cfg.seed * 100_003 + step,
-      makeModel: policy(`step-${step}`),
-      tokenCostPer1k: cfg.tokenCost,
-    });
-    const tRoll = performance.now();
-    const rollouts = recs.map(fromRecord);
-    const groups = buildGroups(rollouts);
-    for (const g of groups)
-      frontier.record(
-        g.taskId,
-        g.rollouts.filter((r) => !r.masked).map((r) => r.resolved),
-        step,
-      );
-    const report = emptyReport();
-    const rows = groupRows(groups, report);
-    const u = rlUpdate(tr, rows, { low: cfg.clipLow, high: cfg.clipHigh });
-    const fig = stepFigures(step, recs, groups, u, report, {
-      rolloutWallMs: tRoll - tStep,
-      aside: frontier.aside(step),
-    });
-    st.tokens += u.tokens;
-    if (step % cfg.evalEvery === 0 || step === cfg.steps) {
-      const h = await heldout(step);
-      fig.heldout_resolved = round(h);
-      st.lastHeldout = h;
-      if (st.best === null || h > st.best.resolved) {
-        st.best = { step, resolved: h };
-        saveBest(out, model, st.best);
-      }
-    }
-    fig.step_s = round((performance.now() - tStep) / 1000);
-    st.rlStep = step;
-    st.optStep = tr.step;
-    st.frontier = frontier.stats;
-    st.elapsed += (performance.now() - tStep) / 1000;
-    // State first, then the checkpoint it belongs to (see the header).
-    writeState(out, st);
-    if (u.updated || !existsSync(join(out, 'ckpt', 'config.json'))) saveStageCheckpoint(out, tr);
-    writeFileSync(
-      join(out, 'metrics.jsonl'),
-      `${JSON.stringify({ ...fig, tokens: st.tokens, elapsed_s: round(st.elapsed) })}\n`,
-      { flag: 'a' },
-    );
-    last = fig;
-    ran++;
-    bar.tick(
-      step,
-      `reward ${fig.reward_mean.toFixed(2)} resolved ${fmtPct(fig.resolved_rate)} kept ${fig.groups_kept}/${groups.length}`,
-    );
+  // One generation thread for the live policy, shared by every rollout (it re-syncs the
+  // weights after each update); generation does not block the harness's event loop.
+  const gen = new GenerationWorker(model);
+  try {
+    return await loop();
+  } finally {
+    await gen.close();
   }
-  bar.done();
-  const ckpt = join(out, 'ckpt');
-  if (st.rlStep < cfg.steps) return { stage: 'rl', checkpoint: ckpt, metrics: {}, skipped: false };
-  const result = {
-    steps: st.rlStep,
-    updates: tr.step,
-    tokens: st.tokens,
-    best_step: st.best?.step ?? null,
-    best_heldout_resolved: st.best ? round(st.best.resolved) : null,
-    final_heldout_resolved: st.lastHeldout === null ? null : round(st.lastHeldout),
-    last_reward_mean: last ? last.reward_mean : null,
-    wall_s: round(st.elapsed),
-    train_tasks: env.train.length,
-    eval_tasks: evalIds.length,
-  };
-  const m = readStageManifest(out);
-  atomicWrite(
-    join(out, 'manifest.json'),
-    `${JSON.stringify({ ...m, complete: true, result }, null, 2)}\n`,
-  );
-  return { stage: 'rl', checkpoint: bestDir, metrics: result, skipped: false };
+
+  async function loop(): Promise<StageResult> {
+    // Rollouts sample at temperature 1, no top-p: the logprobs are the policy's own, which
+    // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
+    const policy =
+      (tag: string, temperature = 1) =>
+      (_taskId: string, _k: number, seed: number) =>
+        localModelFrom(model, `local:rl-${tag}`, {
+          temperature,
+          topP: 1,
+          maxTokens: cfg.callTokens,
+          seed,
+          worker: gen,
+        });
+    const heldout = async (step: number): Promise<number> => {
+      const recs = await env.run(evalIds, {
+        outDir: join(out, 'eval', `step-${step}`),
+        n: 1,
+        seed: cfg.seed + 7919,
+        makeModel: policy(`eval-${step}`, 0),
+        tokenCostPer1k: 0,
+      });
+      return recs.filter((r) => fromRecord(r).resolved).length / Math.max(1, recs.length);
+    };
+    if (!resuming || st.best === null) {
+      const r0 = await heldout(0);
+      st.best = { step: 0, resolved: r0 };
+      st.lastHeldout = r0;
+      saveBest(out, model, st.best);
+      log(`rl: from ${src}, held-out resolved ${fmtPct(r0)} on ${evalIds.length} eval tasks`);
+    } else log(`rl: resuming after step ${st.rlStep}`);
+
+    const bar = new Progress('rl', cfg.steps, st.rlStep);
+    let ran = 0;
+    let last: StepFigures | null = null;
+    while (st.rlStep < cfg.steps) {
+      if (opts.stopAfter !== undefined && ran >= opts.stopAfter) break;
+      const step = st.rlStep + 1;
+      const tStep = performance.now();
+      const ids = frontier.pick(step, cfg.tasksPerStep, cfg.seed);
+      const recs: RolloutRecord[] = await env.run(ids, {
+        outDir: join(out, 'rollouts', `step-${step}`),
+        n: cfg.group,
+        seed: cfg.seed * 100_003 + step,
+        makeModel: policy(`step-${step}`),
+        tokenCostPer1k: cfg.tokenCost,
+      });
+      const tRoll = performance.now();
+      const rollouts = recs.map(fromRecord);
+      const groups = buildGroups(rollouts);
+      for (const g of groups)
+        frontier.record(
+          g.taskId,
+          g.rollouts.filter((r) => !r.masked).map((r) => r.resolved),
+          step,
+        );
+      const report = emptyReport();
+      const rows = groupRows(groups, report);
+      const u = rlUpdate(tr, rows, { low: cfg.clipLow, high: cfg.clipHigh });
+      const fig = stepFigures(step, recs, groups, u, report, {
+        rolloutWallMs: tRoll - tStep,
+        aside: frontier.aside(step),
+      });
+      st.tokens += u.tokens;
+      if (step % cfg.evalEvery === 0 || step === cfg.steps) {
+        const h = await heldout(step);
+        fig.heldout_resolved = round(h);
+        st.lastHeldout = h;
+        if (st.best === null || h > st.best.resolved) {
+          st.best = { step, resolved: h };
+          saveBest(out, model, st.best);
+        }
+      }
+      fig.step_s = round((performance.now() - tStep) / 1000);
+      st.rlStep = step;
+      st.optStep = tr.step;
+      st.frontier = frontier.stats;
+      st.elapsed += (performance.now() - tStep) / 1000;
+      // State first, then the checkpoint it belongs to (see the header).
+      writeState(out, st);
+      if (u.updated || !existsSync(join(out, 'ckpt', 'config.json'))) saveStageCheckpoint(out, tr);
+      writeFileSync(
+        join(out, 'metrics.jsonl'),
+        `${JSON.stringify({ ...fig, tokens: st.tokens, elapsed_s: round(st.elapsed) })}\n`,
+        { flag: 'a' },
+      );
+      last = fig;
+      ran++;
+      bar.tick(
+        step,
+        `reward ${fig.reward_mean.toFixed(2)} resolved ${fmtPct(fig.resolved_rate)} kept ${fig.groups_kept}/${groups.length}`,
+      );
+    }
+    bar.done();
+    const ckpt = join(out, 'ckpt');
+    if (st.rlStep < cfg.steps)
+      return { stage: 'rl', checkpoint: ckpt, metrics: {}, skipped: false };
+    const result = {
+      steps: st.rlStep,
+      updates: tr.step,
+      tokens: st.tokens,
+      best_step: st.best?.step ?? null,
+      best_heldout_resolved: st.best ? round(st.best.resolved) : null,
+      final_heldout_resolved: st.lastHeldout === null ? null : round(st.lastHeldout),
+      last_reward_mean: last ? last.reward_mean : null,
+      wall_s: round(st.elapsed),
+      train_tasks: env.train.length,
+      eval_tasks: evalIds.length,
+    };
+    const m = readStageManifest(out);
+    atomicWrite(
+      join(out, 'manifest.json'),
+      `${JSON.stringify({ ...m, complete: true, result }, null, 2)}\n`,
+    );
+    return { stage: 'rl', checkpoint: bestDir, metrics: result, skipped: false };
+  }
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
