@@ -4,6 +4,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { rlGroups } from '../gym/datasets/rl.js';
+import { segmentRecords } from '../gym/datasets/segments.js';
 import { type SftFormat, sftRow } from '../gym/datasets/sft.js';
 import { loadTemplate, tokenRow } from '../gym/datasets/tokens.js';
 import { startGateway } from '../gym/gateway.js';
@@ -242,10 +243,14 @@ export function registerGym(program: Command): void {
         for (const r of recs) {
           seen++;
           if (f.onlyResolved && !r.grade.resolved) continue;
-          out.write(
-            `${JSON.stringify(template ? tokenRow(r, template) : sftRow(r, f.format as SftFormat))}\n`,
-          );
-          rows++;
+          // A compacted rollout gives one row per segment (each token-exact).
+          for (const seg of segmentRecords(r)) {
+            const row = template ? tokenRow(seg, template) : sftRow(seg, f.format as SftFormat);
+            out.write(
+              `${JSON.stringify(seg.segment === undefined ? row : { ...row, segment: seg.segment })}\n`,
+            );
+            rows++;
+          }
         }
       }
       if (out !== process.stdout)

@@ -67,7 +67,7 @@ export interface Progress {
   last?: { taskId: string; k: number; resolved: boolean; status: string };
 }
 
-const CUT = new Set(['turn_limit', 'token_limit', 'time_limit']);
+const CUT = new Set(['turn_limit', 'token_limit', 'time_limit', 'context_limit']);
 
 /** Seed of rollout k of a task: stable across reruns and concurrency. */
 export function rolloutSeed(base: number, taskId: string, k: number): number {

@@ -2,6 +2,7 @@
 // (advantage = reward - mean of the other rollouts' rewards, RLOO). Rollouts cut by a limit
 // carry `mask: true` so trainers leave them out of the loss; groups whose rewards are all
 // equal give no signal and are flagged.
+import { segments } from '../../harness/trajectory.js';
 import type { RolloutRecord } from '../rollout.js';
 
 export interface RlSample {
@@ -15,13 +16,25 @@ export interface RlSample {
   status: string;
   messages: RolloutRecord['trajectory']['messages'];
   /** Per assistant turn, exact ids and logprobs when the model reported them. */
-  tokens: {
-    messageIndex: number;
-    promptIds: number[];
-    completionIds: number[];
-    logprobs?: number[];
-  }[];
+  tokens: SampleTokens[];
+  /**
+   * Compacted rollouts only: every segment (the history before each compaction, then the
+   * last), each with its own turns' tokens; `messages` and `tokens` above are the last one.
+   */
+  segments?: { messages: RlSample['messages']; tokens: SampleTokens[] }[];
 }
+
+interface SampleTokens {
+  messageIndex: number;
+  promptIds: number[];
+  completionIds: number[];
+  logprobs?: number[];
+}
+
+const tokensOf = (turns: RolloutRecord['trajectory']['turns']): SampleTokens[] =>
+  turns
+    .filter((t) => t.tokens)
+    .map((t) => ({ messageIndex: t.messageIndex, ...(t.tokens as NonNullable<typeof t.tokens>) }));
 
 export interface RlGroup {
   task_id: string;
@@ -66,12 +79,15 @@ export function rlGroups(records: RolloutRecord[]): RlGroup[] {
         mask: r.cutByLimit,
         status: r.status,
         messages: r.trajectory.messages,
-        tokens: r.trajectory.turns
-          .filter((t) => t.tokens)
-          .map((t) => ({
-            messageIndex: t.messageIndex,
-            ...(t.tokens as NonNullable<typeof t.tokens>),
-          })),
+        tokens: tokensOf(segments(r.trajectory).at(-1)?.turns ?? []),
+        ...(r.trajectory.compactions?.length
+          ? {
+              segments: segments(r.trajectory).map((s) => ({
+                messages: s.messages,
+                tokens: tokensOf(s.turns),
+              })),
+            }
+          : {}),
       })),
     };
   });
