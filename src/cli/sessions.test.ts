@@ -4,7 +4,7 @@
 // refuse unsandboxed commands unless --yes.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -20,7 +20,7 @@ const BWRAP = bwrapAvailable().ok;
 const STATE = mkdtempSync(join(tmpdir(), 'loopsmith-state-'));
 after(() => rmSync(STATE, { recursive: true, force: true }));
 
-function cli(args: string[]) {
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: {
@@ -30,6 +30,7 @@ function cli(args: string[]) {
       LOOPSMITH_BASE_URL: '',
       XDG_CONFIG_HOME: '/nonexistent',
       XDG_STATE_HOME: STATE,
+      ...env,
     },
     timeout: 120_000,
   });
@@ -248,6 +249,57 @@ test('the model reads its spilled output (read tool and sandboxed cat) but canno
     assert.match(tools[2], /^30000\n.*Read-only file system/);
   } finally {
     process.env.XDG_STATE_HOME = prev;
+    repo.cleanup();
+  }
+});
+
+test('headless host commands are declined without --yes, run on the host with it', {
+  skip: !BWRAP && 'bubblewrap not usable',
+}, () => {
+  const repo = copyFixtureRepo('calc-repo');
+  try {
+    const base = dirname(repo.dir);
+    const config = join(base, 'user.json');
+    writeFileSync(config, JSON.stringify({ hostCommands: ['hostname'] }));
+    const script = writeScript(base, [
+      [['bash', { command: 'hostname' }]],
+      [['finish', { summary: 'ok' }]],
+    ]);
+    const traj = join(base, 'host.json');
+    const go = (...flags: string[]) => {
+      const r = cli(
+        [
+          'run',
+          '--repo',
+          repo.dir,
+          '--model',
+          `scripted:${script}`,
+          '--trajectory',
+          traj,
+          ...flags,
+          'x',
+        ],
+        { LOOPSMITH_CONFIG: config },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return readTrajectory(traj)?.messages.find((m) => m.role === 'tool')?.content ?? '';
+    };
+    assert.match(
+      go(),
+      /^Not run: `hostname` runs outside the sandbox and needs the user's approval, which a headless run cannot ask for/,
+    );
+    const out = go('--yes');
+    assert.doesNotMatch(out, /^sandbox\n/);
+    assert.match(out, /exit code 0/);
+    // A repository cannot mark its own commands as host commands.
+    writeFileSync(
+      join(repo.dir, 'loopsmith.config.json'),
+      JSON.stringify({ hostCommands: ['rm'] }),
+    );
+    const r = cli(['run', '--repo', repo.dir, '--model', `scripted:${script}`, 'x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /hostCommands: commands that leave the sandbox are the user's choice/);
+  } finally {
     repo.cleanup();
   }
 });

@@ -86,6 +86,8 @@ export function localModelFrom(
 
   return {
     id,
+    // The session compacts the conversation before a prompt would outgrow this.
+    contextWindow: model.config.maxSeqLen,
     async complete(request: CompletionRequest): Promise<CompletionResponse> {
       if (request.signal?.aborted) throw request.signal.reason;
       const promptIds = template.renderPrompt(request.messages, request.tools, {
