@@ -79,3 +79,22 @@ export function readTrajectoryJsonl(path: string): Trajectory[] {
     });
   return out;
 }
+
+/**
+ * DAgger rows: for every labelled turn, the conversation as the student saw it up to that
+ * turn followed by the expert's label; only the label's tokens are learned.
+ */
+export function labelConversations(
+  t: Trajectory,
+  labels: Record<string, import('../messages.js').AssistantMessage>,
+  tokenizer: Tokenizer,
+): Conversation[] {
+  const tpl = new ChatTemplate(tokenizer);
+  const out: Conversation[] = [];
+  for (const [at, label] of Object.entries(labels)) {
+    const prompt = tpl.renderPrompt(t.messages.slice(0, Number(at)), t.tools);
+    const body = tpl.assistantBody(label);
+    out.push({ ids: [...prompt, ...body], mask: [...prompt.map(() => 0), ...body.map(() => 1)] });
+  }
+  return out;
+}

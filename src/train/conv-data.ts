@@ -78,7 +78,15 @@ export function conversationData(
         T,
         pad,
       ),
-    heldout: fixedBatches(heldPacked.rows, 8, T, pad, o.heldoutBatches ?? 4),
+    // Held-out conversations that all overflow the context leave nothing to measure: fall
+    // back to one training row rather than report no loss at all.
+    heldout: fixedBatches(
+      heldPacked.rows.length > 0 ? heldPacked.rows : packed.rows.slice(-1),
+      8,
+      T,
+      pad,
+      o.heldoutBatches ?? 4,
+    ),
     report: packed.report,
     info: {
       conversations: train.length,

@@ -2,8 +2,9 @@
 // loss, one curriculum phase per run: phase 1 on stage-1 tasks, then phase 2 (from phase 1's
 // checkpoint) on stage-2 tasks. Only train-split tasks count; a record of an eval-split task
 // or of an excluded repository is refused and counted, never trained on.
-import { readRuns, trajectoryToConversation } from './chats.js';
+import { labelConversations, readRuns, trajectoryToConversation } from './chats.js';
 import { conversationData, type KeyedConversation, taskIndex } from './conv-data.js';
+import { readDagger } from './dagger.js';
 import type { OverflowPolicy } from './packing.js';
 import {
   runTraining,
@@ -26,6 +27,8 @@ export interface Mid2Config extends TrainConfig {
   excludeRepos: string[];
   /** @default 'cut' */
   overflow: OverflowPolicy;
+  /** DAgger directories (student-led episodes with the expert's labels). @default [] */
+  dagger: string[];
 }
 
 /** Runs one mid2 phase. */
@@ -40,6 +43,7 @@ export function runMid2(
     onlyResolved: true,
     excludeRepos: [],
     overflow: 'cut',
+    dagger: [],
     ...cfg,
   };
   const index = taskIndex(c.tasks);
@@ -60,7 +64,15 @@ export function runMid2(
     }
     return true;
   });
-  if (records.length === 0)
+  const dagger = c.dagger.flatMap(readDagger).filter((r) => {
+    const t = index.get(r.taskId);
+    if (!t || t.split !== 'train' || excl.has(t.repoId)) {
+      refused++;
+      return false;
+    }
+    return c.phase === 0 || t.stage === c.phase;
+  });
+  if (records.length === 0 && dagger.length === 0)
     throw new StageInputError(`mid2 phase ${c.phase}: no usable rollouts in ${c.runs.join(', ')}`);
   return runTraining({
     stage: 'mid2',
@@ -73,6 +85,10 @@ export function runMid2(
         key: `${r.taskId}:${r.k}`,
         ...trajectoryToConversation(r.trajectory, m.tokenizer, 'assistant'),
       }));
+      for (const r of dagger)
+        labelConversations(r.trajectory, r.labels, m.tokenizer).forEach((conv, i) =>
+          convs.push({ key: `dagger:${r.taskId}:${i}`, ...conv }),
+        );
       const d = conversationData(m, convs, T, { overflow: c.overflow });
       const tasks = new Set(records.map((r) => r.taskId));
       return {
@@ -84,6 +100,8 @@ export function runMid2(
           tasks: tasks.size,
           repos: new Set([...tasks].map((t) => index.get(t)?.repoId)).size,
           refused_eval_or_excluded: refused,
+          dagger_episodes: dagger.length,
+          dagger_labels: dagger.reduce((a, r) => a + Object.keys(r.labels).length, 0),
           skipped_unresolved: unresolved,
         },
       };

@@ -23,6 +23,7 @@ import { DEFAULT_SPEC } from '../tasks/pipeline.js';
 import { TaskStore } from '../tasks/store.js';
 import { evalRepos } from './conv-data.js';
 import { buildCorpus, CORPUS_DEFAULTS } from './corpus.js';
+import { runDagger } from './dagger.js';
 import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
 import { PRESETS, type Preset } from './presets.js';
@@ -208,10 +209,48 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       log,
     ),
   );
+  let last = t('mid2-1');
+  if (P.dagger.tasks > 0) {
+    // The student (mid2.1) acts in the harness; the expert labels every state it reaches.
+    await timed('dagger', async () => {
+      const gts = (await loadGymTasks(t('tasks-s1.db'), { split: 'train' })).slice(
+        0,
+        P.dagger.tasks,
+      );
+      const recs = await runDagger(gts, {
+        outDir: t('dagger-1'),
+        student: (_gt, seed) => createModel(`local:${t('mid2-1')}/ckpt`, { temperature: 0, seed }),
+        beta: P.dagger.beta,
+        maxTurns: P.dagger.maxTurns,
+        sandbox: o.sandbox,
+        concurrency: o.concurrency,
+        hidePaths: [out],
+      });
+      log(
+        `dagger: ${recs.length} episodes, ${recs.reduce((a, r) => a + Object.keys(r.labels).length, 0)} labelled states, student resolved ${recs.filter((r) => r.grade.resolved).length}`,
+      );
+    });
+    results['mid2.1+dagger'] = await timed('mid2.1+dagger', () =>
+      runMid2(
+        {
+          from: t('mid2-1'),
+          out: t('mid2-1d'),
+          ...st(P.dagger),
+          phase: 1,
+          runs: [t('teacher-s1')],
+          dagger: [t('dagger-1')],
+          tasks: t('tasks-s1.db'),
+          excludeRepos: excl,
+        },
+        log,
+      ),
+    );
+    last = t('mid2-1d');
+  }
   results['mid2.2'] = await timed('mid2.2', () =>
     runMid2(
       {
-        from: t('mid2-1'),
+        from: last,
         out: t('mid2-2'),
         ...st(P.mid2.s2),
         phase: 2,
@@ -261,10 +300,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
           hash: `${suites.s1.hash}:q${P.quickEvalRepos}`,
         };
     const e1 = stage === 'pretrain' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
-    const e2 =
-      stage === 'mid2.2' || stage === 'mid2.1'
-        ? await evalOf(stage, res.checkpoint, 's2', suites.s2)
-        : null;
+    const e2 = full ? await evalOf(stage, res.checkpoint, 's2', suites.s2) : null;
     const cell = (e: typeof e1) =>
       e ? { resolved: e.resolved, tasks: e.tasks, repos: e.repos, ci95: e.ci95 } : null;
     rows.push({
@@ -281,7 +317,12 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
   atomicWrite(t('summary.json'), JSON.stringify({ preset: P.name, rows, timings }, null, 1));
   atomicWrite(t('summary.md'), summaryMarkdown(P.name, rows, timings));
   // The report card: a pure function of the stage outputs and eval runs written above.
-  const inputs = [...['pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-2'].map(t), t('eval')];
+  const inputs = [
+    ...['pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-1d', 'mid2-2']
+      .filter((d) => existsSync(t(d)))
+      .map(t),
+    t('eval'),
+  ];
   await writeReport(inputs, t('report.md'));
   await writeReport(inputs, t('report.html'));
   return rows;

@@ -32,6 +32,8 @@ export interface Preset {
   midtrain: StageSteps & { codeFraction: number };
   sft: StageSteps;
   mid2: { s1: StageSteps; s2: StageSteps };
+  /** On-policy correction after mid2 phase 1: student-led episodes on train tasks, expert labels. */
+  dagger: { tasks: number; beta: number; maxTurns: number } & StageSteps;
   rl: { steps: number; group: number; tasksPerStep: number };
   /** Eval episodes: turn limit and which stages get the full held-out suite. */
   evalMaxTurns: number;
@@ -59,6 +61,7 @@ export const PRESETS: Record<string, Preset> = {
       s1: { steps: 3, batch: 1, seq: 2047, lr: 3e-3 },
       s2: { steps: 2, batch: 1, seq: 2047, lr: 3e-3 },
     },
+    dagger: { tasks: 2, beta: 0.5, maxTurns: 3, steps: 2, batch: 1, seq: 2047, lr: 2e-3 },
     rl: { steps: 1, group: 2, tasksPerStep: 1 },
     evalMaxTurns: 3,
     quickEvalRepos: 1,
@@ -82,6 +85,7 @@ export const PRESETS: Record<string, Preset> = {
       s1: { steps: 120, batch: 4, seq: 1024, lr: 2e-3 },
       s2: { steps: 40, batch: 4, seq: 1024, lr: 1e-3 },
     },
+    dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 1024, lr: 1.5e-3 },
     rl: { steps: 2, group: 4, tasksPerStep: 2 },
     evalMaxTurns: 10,
     quickEvalRepos: 12,
@@ -105,6 +109,7 @@ export const PRESETS: Record<string, Preset> = {
       s1: { steps: 1200, batch: 4, seq: 2048, lr: 1.5e-3 },
       s2: { steps: 400, batch: 4, seq: 2048, lr: 1e-3 },
     },
+    dagger: { tasks: 400, beta: 0.5, maxTurns: 16, steps: 400, batch: 4, seq: 2048, lr: 1e-3 },
     rl: { steps: 20, group: 8, tasksPerStep: 4 },
     evalMaxTurns: 16,
     quickEvalRepos: 30,

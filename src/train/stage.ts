@@ -232,6 +232,11 @@ export function runTraining(o: RunOptions): StageResult {
     throw new StageInputError(
       `${cfg.out}: holds stage ${prior.stage}, not ${stage} (choose another --out)`,
     );
+  const from = resolveCheckpoint(cfg.from);
+  if (prior && prior.from !== from)
+    throw new StageInputError(
+      `${cfg.out}: holds a ${stage} run from ${prior.from}, not from ${from} (choose another --out)`,
+    );
   if (prior?.complete && existsSync(join(cfg.out, 'ckpt', 'config.json')))
     return {
       stage,
@@ -240,7 +245,6 @@ export function runTraining(o: RunOptions): StageResult {
       skipped: true,
     };
   const resuming = existsSync(join(cfg.out, 'ckpt', 'state.json')) && prior !== null;
-  const from = resolveCheckpoint(cfg.from);
   if (resuming) {
     // Resuming with another starting point would mix two runs; a changed tokenizer would make
     // the saved weights meaningless for the data.
