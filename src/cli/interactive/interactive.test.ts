@@ -144,3 +144,43 @@ test('interactive session in tmux: task, follow-up, Ctrl-C, /undo, /diff, resume
     cleanup();
   }
 });
+
+test('without a sandbox each command is asked first: no, then yes, then always', {
+  skip: !HAS_TMUX && 'tmux not installed',
+}, async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  const base = dirname(dir);
+  const script = writeScript(base, [
+    [['bash', { command: 'touch declined.txt' }]],
+    [['bash', { command: 'touch allowed.txt' }]],
+    [['bash', { command: 'echo again' }]],
+    [['bash', { command: 'echo again' }]],
+    'Finished.',
+  ]);
+  const env = { XDG_STATE_HOME: join(base, 'state'), LOOPSMITH_CONFIG: '', LOOPSMITH_MODEL: '' };
+  try {
+    start('c', dir, env, ['--model', `scripted:${script}`, '--sandbox', 'none']);
+    await waitFor('c', /› $/m);
+    type('c', 'make two files');
+    await waitFor(
+      'c',
+      /run on this machine \(no sandbox\)\? touch declined\.txt {2}\[y\]es \[n\]o \[a\]lways: $/m,
+    );
+    type('c', 'n');
+    await waitFor('c', /Not run: the user declined this command/);
+    await waitFor('c', /touch allowed\.txt {2}\[y\]es/);
+    type('c', 'y');
+    await waitFor('c', /echo again {2}\[y\]es/);
+    type('c', 'a');
+    const s = await waitFor('c', /Finished\.[\s\S]*› $/m);
+    // `always` covers the same command later in the session: asked three times in all.
+    assert.equal(count(s, /\[y\]es \[n\]o \[a\]lways/), 3);
+    assert.ok(!existsSync(join(dir, 'declined.txt')));
+    assert.ok(existsSync(join(dir, 'allowed.txt')));
+    type('c', '/exit');
+    await waitFor('c', /\[exit 0\]/);
+  } finally {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    cleanup();
+  }
+});
