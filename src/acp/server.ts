@@ -3,9 +3,7 @@
 // tools and trajectory as `loopsmith run` — with the editor's text streamed back, tool calls
 // shown as they run, approvals asked through the editor, cancellation, and file reads and
 // writes through the editor's buffers when it offers them.
-import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type AgentContext,
   agent,
@@ -15,7 +13,7 @@ import {
   RequestError,
   type StopReason,
 } from '@agentclientprotocol/sdk';
-import type { Approval, ApprovalRequest } from '../harness/approval.js';
+import type { Approval, ApprovalRequest, Approver } from '../harness/approval.js';
 import { connectMcpServers, type McpServerConfig, type McpTools } from '../harness/mcp/servers.js';
 import { Session, type SessionOptions } from '../harness/session.js';
 import type { SendStatus } from '../harness/status.js';
@@ -26,20 +24,27 @@ import { VERSION } from '../version.js';
 import { withClientFs } from './client-fs.js';
 import { toolTitle, UpdateMapper } from './updates.js';
 
-export interface AcpServerOptions {
+/** What a new session is made of (src/cli/session-setup.ts builds it the same way for `run`). */
+export interface SessionSetup {
   model: Model;
-  /** A sandbox rooted at the session's working directory. */
-  sandbox(root: string): Sandbox;
-  /** Limits and the like, as for `run`. */
-  session?: Partial<SessionOptions>;
-  /** The session's own directory, outside the repository: trajectory.json and out/ (spilled outputs). */
-  sessionDir(root: string, id: string): string;
+  sandbox: Sandbox;
+  paths: { id: string };
+  options: Partial<SessionOptions>;
+}
+
+export interface AcpServerOptions {
+  /**
+   * Model, sandbox, session files (outside the repository) and options for a new session in
+   * `root`, built as for `run` (src/cli/session-setup.ts); `approve` asks the editor.
+   */
+  setup(root: string, approve: Approver): Promise<SessionSetup>;
   /** MCP servers from the user's config, added to those the editor names. */
   mcpServers?: Record<string, McpServerConfig>;
 }
 
 interface Live {
   session: Session;
+  model: Model;
   mcp: McpTools;
   root: string;
   /** The running prompt's cancel, if any. */
@@ -167,21 +172,21 @@ export function acpServer(o: AcpServerOptions) {
           ? r.outcome.optionId
           : 'no';
       };
-      const sessionId = randomUUID();
+      const setup = await o.setup(root, approve).catch(async (e) => {
+        await mcp.close();
+        throw RequestError.internalError(undefined, (e as Error).message);
+      });
+      const sessionId = setup.paths.id;
       const mapper = new UpdateMapper(root);
-      const session = await Session.start(o.model, o.sandbox(root), {
-        ...o.session,
+      const session = await Session.start(setup.model, setup.sandbox, {
+        ...setup.options,
         tools,
-        approve,
         replyEndsTurn: true,
-        trajectoryPath: join(o.sessionDir(root, sessionId), 'trajectory.json'),
-        spillDir: join(o.sessionDir(root, sessionId), 'out'),
-        readRoots: [join(o.sessionDir(root, sessionId), 'out')],
         onEvent: (e) => {
           for (const update of mapper.map(e)) notify({ sessionId, update });
         },
       });
-      live = { session, mcp, root, queue: Promise.resolve() };
+      live = { session, model: setup.model, mcp, root, queue: Promise.resolve() };
       sessions.set(sessionId, live);
       return { sessionId };
     })
@@ -220,6 +225,7 @@ export function acpServer(o: AcpServerOptions) {
           l.cancel?.abort();
           await l.session.close().catch(() => {});
           await l.mcp.close();
+          await l.model.close?.();
         }
       });
     });

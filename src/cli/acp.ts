@@ -1,11 +1,11 @@
 // `loopsmith acp`: serves the Agent Client Protocol on stdin/stdout for an editor. Parses
 // flags and config like `run`, then hands the stream to src/acp. stdout is the protocol:
 // everything for a person goes to stderr.
+import { rmSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { ConfigError, loadRunConfig } from './config.js';
-import { sessionDir } from './state-dir.js';
 
 interface AcpFlags {
   model?: string;
@@ -56,40 +56,30 @@ async function serve(f: AcpFlags): Promise<void> {
   }
   if (!cfg.model)
     usage('no model given: pass --model (or set LOOPSMITH_MODEL, or "model" in the config)');
-  const [{ acpServer }, { ndJsonStream }, { createModel }, { bwrapAvailable, createSandbox }] =
-    await Promise.all([
-      import('../acp/server.js'),
-      import('@agentclientprotocol/sdk'),
-      import('../providers/spec.js'),
-      import('../sandbox/index.js'),
-    ]);
-  const kind = cfg.sandbox ?? 'bwrap';
-  if (kind === 'bwrap') {
-    const bw = bwrapAvailable();
-    if (!bw.ok)
-      usage(
-        `bubblewrap is not usable here (${bw.reason}). ${bw.installHint} Or pass --sandbox none.`,
-      );
-  }
-  let model: Awaited<ReturnType<typeof createModel>>;
+  const [{ acpServer }, { ndJsonStream }, { setupSession, SetupError }] = await Promise.all([
+    import('../acp/server.js'),
+    import('@agentclientprotocol/sdk'),
+    import('./session-setup.js'),
+  ]);
+  const flags = {
+    model: cfg.model,
+    baseUrl: f.baseUrl,
+    sandbox: cfg.sandbox,
+    maxTurns: cfg.maxTurns,
+  };
+  // Checked once at start, so a missing model or sandbox is a usage error, not a failed session.
   try {
-    model = await createModel(cfg.model, { baseUrl: cfg.baseUrl });
+    const probe = await setupSession({ repo: process.cwd(), cfg, approve: async () => 'no' });
+    await probe.model.close?.();
+    rmSync(probe.paths.dir, { recursive: true, force: true });
   } catch (e) {
-    usage((e as Error).message);
+    if (e instanceof SetupError) usage(e.message);
+    throw e;
   }
   const app = acpServer({
-    model,
-    sandbox: (root) =>
-      createSandbox(kind, root, {
-        ...(cfg.memoryMb ? { memoryBytes: cfg.memoryMb * 1024 * 1024 } : {}),
-        ...(cfg.maxProcesses ? { maxProcesses: cfg.maxProcesses } : {}),
-      }),
-    session: {
-      ...(cfg.maxTurns ? { maxTurns: cfg.maxTurns } : {}),
-      ...(cfg.maxTokens ? { maxTokens: cfg.maxTokens } : {}),
-      ...(cfg.timeout ? { timeoutMs: cfg.timeout * 1000 } : {}),
-    },
-    sessionDir,
+    // Each session reads the config of its own directory, as `run` would there.
+    setup: (root, approve) =>
+      setupSession({ repo: root, cfg: loadRunConfig(root, flags), approve }),
     mcpServers: cfg.mcpServers,
   });
   const conn = app.connect(
@@ -99,5 +89,4 @@ async function serve(f: AcpFlags): Promise<void> {
     ),
   );
   await conn.closed;
-  await model.close?.();
 }

@@ -28,7 +28,7 @@ export const COMMANDS: CommandEntry[] = [
     names: ['sessions', 'resume'],
     summaries: [
       'List saved sessions of this repository, newest first.',
-      'Continue a saved session (headless): with -m, or from where it stopped.',
+      'Continue a saved session: interactively in a terminal, else headless (with -m, or from where it stopped).',
     ],
     load: async () => (await import('./sessions.js')).registerSessions,
   },
@@ -72,7 +72,9 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: ['pipeline'],
-    summaries: ['The whole recipe: tasks -> teacher -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report'],
+    summaries: [
+      'The whole recipe: tasks -> teacher -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report',
+    ],
     load: async () => (await import('./pipeline.js')).registerPipeline,
   },
   {

@@ -41,7 +41,9 @@ export function registerSessions(program: Command): void {
 
   program
     .command('resume')
-    .description('Continue a saved session (headless): with -m, or from where it stopped.')
+    .description(
+      'Continue a saved session: interactively in a terminal, else headless (with -m, or from where it stopped).',
+    )
     .argument('[id]', 'session id or a unique prefix of it (see loopsmith sessions)')
     .option('--last', "this repository's most recent session")
     .option('-m, --message <text>', 'the follow-up message')
@@ -67,6 +69,11 @@ async function resumeCommand(
 ): Promise<number> {
   if (!id && !f.last) usage('resume', 'give a session id or --last (see loopsmith sessions)');
   if (id && f.last) usage('resume', 'give a session id or --last, not both');
+  // In a terminal without -m, the session goes on interactively (src/cli/interactive).
+  if (f.message === undefined && !f.json && process.stdin.isTTY && process.stdout.isTTY) {
+    const { runInteractive } = await import('./interactive/index.js');
+    return runInteractive({ ...f, resume: f.last ? 'last' : id });
+  }
   let saved: ReturnType<typeof readTrajectory>;
   try {
     const info = findSession(repoOf(f.repo), f.last ? 'last' : (id as string));

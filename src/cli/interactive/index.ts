@@ -2,13 +2,13 @@
 // `run`, ACP and the gym use), follow-ups continue the conversation. Ctrl-C cancels the
 // running turn (its commands killed) and keeps the session; a second Ctrl-C, Ctrl-D or /exit
 // leaves. The prompt is shown before the loop's modules load, so start-up stays short.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { findSession, readTrajectory, StoreError } from '../../harness/store.js';
 import type { Trajectory } from '../../harness/trajectory.js';
 import { VERSION } from '../../version.js';
 import { ConfigError, loadRunConfig, type RunConfig } from '../config.js';
-import { findSessionDir, sessionDir } from '../state-dir.js';
 import type { InteractiveFlags } from './command.js';
 import { c } from './render.js';
 import type { Runtime } from './runtime.js';
@@ -55,13 +55,16 @@ export async function runInteractive(f: InteractiveFlags): Promise<number> {
     if (e instanceof ConfigError) return fail(e.message);
     throw e;
   }
+  let resume: Trajectory | undefined;
+  try {
+    if (f.resume) resume = readTrajectory(findSession(repo, f.resume).path) ?? undefined;
+  } catch (e) {
+    if (e instanceof StoreError) return fail(e.message);
+    throw e;
+  }
+  if (!cfg.model && resume) cfg = { ...cfg, model: resume.model };
   if (!cfg.model)
     return fail('no model given: pass --model (or set LOOPSMITH_MODEL, or "model" in the config)');
-  let resumeDir: string | undefined;
-  if (f.resume) {
-    resumeDir = findSessionDir(repo, f.resume);
-    if (!resumeDir) return fail(`no saved session "${f.resume}" for ${repo}`);
-  }
   const sandbox = cfg.sandbox ?? 'bwrap';
 
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT });
@@ -72,9 +75,6 @@ export async function runInteractive(f: InteractiveFlags): Promise<number> {
         'Type a task. /help for commands, Ctrl-C cancels a turn, Ctrl-C twice or /exit leaves.\n',
       ),
   );
-  const resume = resumeDir
-    ? (JSON.parse(readFileSync(join(resumeDir, 'trajectory.json'), 'utf8')) as Trajectory)
-    : undefined;
   if (resume) out(c.dim(`${recap(resume)}\n`));
   rl.prompt();
 
@@ -92,14 +92,10 @@ export async function runInteractive(f: InteractiveFlags): Promise<number> {
       startRuntime({
         repo,
         cfg,
-        sandbox,
         yes: Boolean(f.yes),
         out,
         ask,
-        dir: resumeDir ?? sessionDir(repo, crypto.randomUUID()),
-        resume: resumeDir
-          ? JSON.parse(readFileSync(join(resumeDir, 'trajectory.json'), 'utf8'))
-          : undefined,
+        resume,
       }),
     )
     .then(

@@ -111,13 +111,14 @@ test('interactive session in tmux: task, follow-up, Ctrl-C, /undo, /diff, resume
 
     // Resume the saved session: the conversation goes on in the same trajectory.
     const script2 = writeScript(base, ['Resumed and still here.']);
+    // `loopsmith resume ID` in a terminal, without -m, continues interactively.
     start('b', dir, env, [
+      'resume',
+      id.slice(0, 8),
       '--model',
       `scripted:${script2}`,
       '--sandbox',
       SANDBOX,
-      '--resume',
-      id.slice(0, 8),
     ]);
     await waitFor('b', /resumed: 5 turns, task "mark the running sum"/);
     type('b', 'are you there?');

@@ -1,60 +1,40 @@
 // What an interactive session holds: the model, the sandbox, the loop Session, the MCP tools
 // and the workspace checkpoints (session start, and before each turn), and the operations the
 // prompt and the slash commands call.
-import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import type { Approval, ApprovalRequest } from '../../harness/approval.js';
 import type { McpTools } from '../../harness/mcp/servers.js';
-import { Session, type SessionOptions } from '../../harness/session.js';
+import { Session } from '../../harness/session.js';
 import type { Tool } from '../../harness/tool.js';
 import { defaultTools } from '../../harness/tools/index.js';
 import type { Trajectory } from '../../harness/trajectory.js';
 import type { Model } from '../../providers/model.js';
-import { createModel } from '../../providers/spec.js';
-import { bwrapAvailable, createSandbox } from '../../sandbox/index.js';
-import type { Sandbox } from '../../sandbox/types.js';
 import type { RunConfig } from '../config.js';
 import { startMcp } from '../run.js';
-import { sessionDir } from '../state-dir.js';
+import { type SessionSetup, setupSession } from '../session-setup.js';
 import { type Checkpoints, openCheckpoints } from './checkpoints.js';
 import { c, terminalRenderer } from './render.js';
 
 export interface RuntimeInit {
   repo: string;
   cfg: RunConfig;
-  sandbox: 'bwrap' | 'none';
   /** Run host commands without asking (`--yes`). */
   yes: boolean;
   out(s: string): void;
   /** Asks the person one question; resolves with their line. */
   ask(question: string): Promise<string>;
-  /** The session's directory (trajectory.json, out/). */
-  dir: string;
   resume?: Trajectory;
 }
 
 export async function startRuntime(init: RuntimeInit): Promise<Runtime> {
-  if (init.sandbox === 'bwrap') {
-    const bw = bwrapAvailable();
-    if (!bw.ok)
-      throw new Error(
-        `bubblewrap is not usable here (${bw.reason}). ${bw.installHint} Or pass --sandbox none.`,
-      );
-  }
-  const model = await createModel(init.cfg.model as string, { baseUrl: init.cfg.baseUrl });
   const mcp = await startMcp(init.cfg.mcpServers, init.repo);
-  const sandbox = createSandbox(init.sandbox, init.repo, {
-    ...(init.cfg.memoryMb ? { memoryBytes: init.cfg.memoryMb * 1024 * 1024 } : {}),
-    ...(init.cfg.maxProcesses ? { maxProcesses: init.cfg.maxProcesses } : {}),
-  });
-  const rt = new Runtime(init, model, sandbox, mcp, await openCheckpoints(init.repo));
-  await rt.open(init.dir, init.resume);
+  const rt = new Runtime(init, mcp, await openCheckpoints(init.repo));
+  await rt.open(init.resume);
   return rt;
 }
 
 export class Runtime {
   session!: Session;
-  private dir = '';
+  private setup!: SessionSetup;
   private start = '';
   /** Workspace trees before each turn of this session, newest last. */
   private undoStack: string[] = [];
@@ -64,28 +44,42 @@ export class Runtime {
 
   constructor(
     private readonly init: RuntimeInit,
-    public model: Model,
-    readonly sandbox: Sandbox,
     private readonly mcp: McpTools | undefined,
     private readonly ckpt: Checkpoints,
   ) {
     this.tools = [...defaultTools(), ...(mcp?.tools ?? [])];
   }
 
-  private options(dir: string): Partial<SessionOptions> {
-    const cfg = this.init.cfg;
-    return {
+  get model(): Model {
+    return this.setup.model;
+  }
+
+  /** Model, sandbox and session files (shared with run/resume), for session `saved` or a new one. */
+  private async prepare(saved?: Trajectory, modelSpec?: string): Promise<SessionSetup> {
+    const cfg = modelSpec ? { ...this.init.cfg, model: modelSpec } : this.init.cfg;
+    return setupSession({
+      repo: this.init.repo,
+      cfg,
+      stream: true,
+      yes: this.init.yes,
+      ...(this.init.yes ? {} : { approve: (r: ApprovalRequest) => this.approve(r) }),
+      ...(saved ? { id: saved.id, fallbackModel: saved.model } : {}),
+    });
+  }
+
+  private async begin(setup: SessionSetup, saved?: Trajectory): Promise<void> {
+    const old = this.setup?.model;
+    this.setup = setup;
+    const options = {
+      ...setup.options,
       tools: this.tools,
       replyEndsTurn: true,
-      trajectoryPath: join(dir, 'trajectory.json'),
-      spillDir: join(dir, 'out'),
-      readRoots: [join(dir, 'out')],
       onEvent: terminalRenderer(this.init.repo, this.init.out),
-      ...(this.init.yes ? {} : { approve: (r: ApprovalRequest) => this.approve(r) }),
-      ...(cfg.maxTurns ? { maxTurns: cfg.maxTurns } : {}),
-      ...(cfg.maxTokens ? { maxTokens: cfg.maxTokens } : {}),
-      ...(cfg.timeout ? { timeoutMs: cfg.timeout * 1000 } : {}),
     };
+    this.session = saved
+      ? await Session.resume(saved, setup.model, setup.sandbox, options)
+      : await Session.start(setup.model, setup.sandbox, options);
+    if (old && old !== setup.model) await old.close?.();
   }
 
   private async approve(r: ApprovalRequest): Promise<Approval> {
@@ -100,14 +94,11 @@ export class Runtime {
     return a === 'a' || a === 'always' ? 'always' : a === 'y' || a === 'yes' ? 'yes' : 'no';
   }
 
-  /** Starts (or resumes) the loop Session in `dir`; the workspace now is the new start. */
-  async open(dir: string, resume?: Trajectory): Promise<void> {
-    this.dir = dir;
+  /** Starts (or resumes) the loop Session; the workspace now is the new start for /diff. */
+  async open(resume?: Trajectory): Promise<void> {
     this.start = await this.ckpt.take();
     this.undoStack = [];
-    this.session = resume
-      ? await Session.resume(resume, this.model, this.sandbox, this.options(dir))
-      : await Session.start(this.model, this.sandbox, this.options(dir));
+    await this.begin(await this.prepare(resume), resume);
   }
 
   /** Sends one message; the workspace is checkpointed first, for /undo. */
@@ -142,17 +133,13 @@ export class Runtime {
   }
 
   get sessionId(): string {
-    return this.dir.split('/').pop() as string;
+    return this.session.id;
   }
 
   /** Switches model; the conversation goes on with the same trajectory. */
   async setModel(spec: string): Promise<void> {
-    const next = await createModel(spec, { baseUrl: this.init.cfg.baseUrl });
-    const old = this.model;
-    this.model = next;
     const t = this.session.trajectory;
-    this.session = await Session.resume(t, next, this.sandbox, this.options(this.dir));
-    await old.close?.();
+    await this.begin(await this.prepare(t, spec), t);
   }
 
   /** Compacts the context now, when the loop offers it. */
@@ -167,7 +154,7 @@ export class Runtime {
   /** Ends this conversation and starts a fresh one (new trajectory) in the same workspace. */
   async renew(): Promise<string> {
     await this.session.close();
-    await this.open(sessionDir(this.init.repo, randomUUID()));
+    await this.open();
     return this.sessionId;
   }
 
@@ -178,9 +165,5 @@ export class Runtime {
     await this.ckpt.dispose();
     await this.model.close?.();
     return this.sessionId;
-  }
-
-  get dirPath(): string {
-    return dirname(join(this.dir, 'trajectory.json'));
   }
 }
