@@ -59,7 +59,7 @@ export interface Timings {
   bashMs: number;
   /** agentMs - modelMs - toolMs: the loop's own work (prompt, snapshot, diff, saving). */
   harnessMs: number;
-  /** Restoring tests and running them. */
+  /** Building the clean grading copy (tests restored, canaries in) and running the tests. */
   gradeMs: number;
   totalMs: number;
 }
@@ -79,7 +79,8 @@ export async function runEpisode(
 ): Promise<Episode> {
   const o = { ...DEFAULT_EPISODE_OPTIONS, ...options };
   const t0 = performance.now();
-  const ws = await createWorkspace(agentFiles(gt), { parent: o.workDir });
+  const start = agentFiles(gt);
+  const ws = await createWorkspace(start, { parent: o.workDir });
   try {
     const t1 = performance.now();
     const sandbox = createSandbox(o.sandbox, ws.root, { hidePaths: o.hidePaths });
@@ -95,9 +96,15 @@ export async function runEpisode(
         failToPass: gt.task.failToPass,
         passToPass: gt.task.passToPass,
         testFiles: testFileContents(gt),
+        startFiles: start,
+        repoFiles: { ...start, ...testFileContents(gt) },
       },
       o.runner,
-      { timeoutMs: o.testTimeoutMs },
+      {
+        timeoutMs: o.testTimeoutMs,
+        workDir: o.workDir,
+        makeSandbox: (root) => createSandbox(o.sandbox, root, { hidePaths: o.hidePaths }),
+      },
     );
     const t3 = performance.now();
     const reward = computeReward(grade, trajectory.usage.totalTokens, o.reward);

@@ -92,6 +92,8 @@ describe('gradeWorkspace (real test runs, hidden tests restored)', () => {
     failToPass: gt.task.failToPass,
     passToPass: gt.task.passToPass,
     testFiles: testFileContents(gt),
+    startFiles: agentFiles(gt),
+    repoFiles: { ...agentFiles(gt), ...testFileContents(gt) },
   };
   const fixed = applyPatch(agentFiles(gt), gt.task.goldPatch);
   const testFile = gt.task.failToPass[0].split(' > ')[0];
@@ -134,7 +136,10 @@ describe('gradeWorkspace (real test runs, hidden tests restored)', () => {
         await rm(join(root, 'test'), { recursive: true });
         await symlink(outside, join(root, 'test'));
       });
-      assert.equal(r.grade.resolved, true);
+      // The tests ran on the clean copy (all pass), but the swap itself is flagged.
+      assert.equal(r.grade.testsResolved, true);
+      assert.equal(r.grade.verdict, 'suspicious');
+      assert.ok(r.grade.suspicious?.some((f) => f.rule === 'symlink' && f.file === 'test'));
       assert.deepEqual(await readdir(outside), []);
     } finally {
       await rm(outside, { recursive: true, force: true });

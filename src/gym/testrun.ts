@@ -1,49 +1,192 @@
 // Runs a task's tests inside the sandbox and reads the results as TestRunResult, with the
-// task factory's own reporter and parsers (so ids match validation exactly:
-// "test/x.test.js > suite > name"). node:test runs report through a JSON-lines reporter
-// given by NODE_OPTIONS; other runners are read from their JSON or TAP output.
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// task factory's parsers (so ids match validation exactly: "test/x.test.js > suite > name").
+// node:test runs report through the grading reporter (grade/reporter.ts: every line
+// authenticated with a fresh key) plus TAP on stdout, and every test file's process gets
+// grade/preload.ts first (builtins frozen). What the run says about its own integrity is
+// returned beside the results; grade.ts decides what it means.
+import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { ownDir } from '../sandbox/safe-fs.js';
 import type { Sandbox } from '../sandbox/types.js';
+import { parseNodeEvents, relFile } from '../tasks/run/parse/node-events.js';
 import { pickParse } from '../tasks/run/spawn.js';
 import type { TestRunResult } from '../tasks/types.js';
+import { KEY_ENV } from './grade/reporter.js';
+
+/** What a run's machinery says about itself. */
+export interface RunIntegrity {
+  /** A node:test command: results come from authenticated reporter lines only. */
+  nodeTest: boolean;
+  /** Reporter lines whose authentication failed (a forged or altered line). */
+  forgedLines: number;
+  /** Authenticated lines in order, closed by the reporter's end line. */
+  complete: boolean;
+  /** Test ids reported more than once (a test registered twice, e.g. by code under test). */
+  duplicateIds: string[];
+  /** The runner's own totals (end line), TAP's closing summary on stdout, when found. */
+  runnerTotals?: { pass: number; fail: number };
+  tapTotals?: { pass: number; fail: number };
+  /** Test files that failed as a whole (did not load, crashed, exited early). */
+  failedFiles: string[];
+}
+
+export interface IntegrityRunResult extends TestRunResult {
+  integrity: RunIntegrity;
+}
 
 /** Runs the tests of a workspace; the grader depends on this and nothing else. */
 export interface TestRunner {
-  run(sandbox: Sandbox, testCmd: string, options?: { timeoutMs?: number }): Promise<TestRunResult>;
+  run(
+    sandbox: Sandbox,
+    testCmd: string,
+    options?: { timeoutMs?: number },
+  ): Promise<TestRunResult & { integrity?: RunIntegrity }>;
 }
 
-const REPORTER = fileURLToPath(new URL('../tasks/run/reporter.js', import.meta.url));
-/** Inside the workspace (the only place a sandboxed command may write); never part of the diff. */
-const EVENTS = join('.loopsmith', 'grade-events.jsonl');
+const REPORTER = fileURLToPath(new URL('./grade/reporter.js', import.meta.url));
+const PRELOAD = new URL('./grade/preload.js', import.meta.url).href;
+/** The run's own folder in the (throwaway) tree it runs in; never part of a diff. */
+const OWN = '.loopsmith-grade';
 
-/** The task's own test command run in the sandbox, results parsed from reporter events or output. */
+/** Whether a test command runs node's test runner (the reporter and preload apply). */
+export const isNodeTest = (cmd: string) => /(^|[\s;&|(])node\b[^;&|]*\s--test\b/.test(cmd);
+
+/** The task's own test command run in the sandbox, with the integrity machinery around it. */
 export const sandboxTestRunner: TestRunner = {
   async run(sandbox, testCmd, options = {}) {
-    const events = join(sandbox.root, EVENTS);
-    await mkdir(join(sandbox.root, '.loopsmith'), { recursive: true });
-    await rm(events, { force: true });
-    const r = await sandbox.exec(testCmd, {
-      timeoutMs: options.timeoutMs ?? 120_000,
-      maxOutputBytes: 8 << 20,
-      env: {
-        NODE_OPTIONS: `--test-reporter=${REPORTER} --test-reporter-destination=${events}`,
-        CI: '1',
-        NO_COLOR: '1',
-        FORCE_COLOR: '0',
-      },
-    });
-    const text = await readFile(events, 'utf8').catch(() => '');
-    await rm(events, { force: true });
-    const parsed = pickParse(text, r.output, sandbox.root);
-    return {
-      tests: parsed.tests,
-      failures: parsed.failures,
-      exitCode: r.exitCode,
-      timedOut: r.timedOut,
-      durationMs: r.durationMs,
-      invalid: Object.keys(parsed.tests).length === 0,
-    };
+    const key = randomBytes(32);
+    const nonce = randomBytes(8).toString('hex');
+    const dir = await ownDir(sandbox.root, OWN);
+    try {
+      const keyName = `${nonce}.key`;
+      const eventsName = `${nonce}.jsonl`;
+      await dir.writeFile(keyName, key);
+      const abs = (n: string) => `${sandbox.root}/${OWN}/${n}`;
+      const r = await sandbox.exec(testCmd, {
+        timeoutMs: options.timeoutMs ?? 120_000,
+        maxOutputBytes: 8 << 20,
+        env: {
+          NODE_OPTIONS: [
+            `--import=${PRELOAD}`,
+            `--test-reporter=${REPORTER}`,
+            `--test-reporter-destination=${abs(eventsName)}`,
+            '--test-reporter=tap',
+            '--test-reporter-destination=stdout',
+          ].join(' '),
+          [KEY_ENV]: abs(keyName),
+          CI: '1',
+          NO_COLOR: '1',
+          FORCE_COLOR: '0',
+        },
+      });
+      const raw = dir.readFile(eventsName, 64 << 20)?.toString('utf8') ?? '';
+      await dir.remove(eventsName);
+      await dir.remove(keyName);
+      const nodeTest = isNodeTest(testCmd);
+      const v = verifyLines(raw, key);
+      const integrity: RunIntegrity = {
+        nodeTest,
+        forgedLines: v.forged,
+        complete: v.complete,
+        duplicateIds: [],
+        failedFiles: [],
+        ...(v.totals ? { runnerTotals: v.totals } : {}),
+        ...tapTotals(r.output),
+      };
+      // Never read a node:test verdict from stdout: code under test can print anything.
+      const parsed = nodeTest
+        ? parseNodeEvents(v.lines.join('\n'), sandbox.root)
+        : pickParse('', r.output, sandbox.root);
+      if (nodeTest) {
+        const seen = checkLines(v.lines, sandbox.root);
+        integrity.duplicateIds = seen.duplicates;
+        integrity.failedFiles = seen.failedFiles;
+      }
+      return {
+        tests: parsed.tests,
+        failures: parsed.failures,
+        exitCode: r.exitCode,
+        timedOut: r.timedOut,
+        durationMs: r.durationMs,
+        invalid: Object.keys(parsed.tests).length === 0,
+        integrity,
+      };
+    } finally {
+      dir.close();
+    }
   },
 };
+
+/** Splits authenticated lines from forged ones; complete when in order and closed by "end". */
+export function verifyLines(
+  raw: string,
+  key: Buffer,
+): { lines: string[]; forged: number; complete: boolean; totals?: { pass: number; fail: number } } {
+  const lines: string[] = [];
+  let forged = 0;
+  let next = 0;
+  let ordered = true;
+  let ended = false;
+  let totals: { pass: number; fail: number } | undefined;
+  for (const line of raw.split('\n')) {
+    if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const mac = line.slice(0, sp);
+    const json = line.slice(sp + 1);
+    const want = createHmac('sha256', key).update(json).digest('hex');
+    if (sp < 0 || mac !== want) {
+      forged++;
+      continue;
+    }
+    const o = JSON.parse(json) as { seq: number; type: string; totals?: Record<string, number> };
+    if (o.seq !== next++ || ended) ordered = false;
+    if (o.type === 'end') {
+      ended = true;
+      if (o.totals && 'pass' in o.totals)
+        totals = { pass: o.totals.pass, fail: o.totals.fail ?? 0 };
+      continue;
+    }
+    lines.push(json);
+  }
+  return { lines, forged, complete: ordered && ended, ...(totals ? { totals } : {}) };
+}
+
+// The closing summary node's TAP reporter prints: the last "# pass N" / "# fail N" lines.
+function tapTotals(output: string): { tapTotals?: { pass: number; fail: number } } {
+  const pass = [...output.matchAll(/^# pass (\d+)$/gm)].pop();
+  const fail = [...output.matchAll(/^# fail (\d+)$/gm)].pop();
+  if (!pass || !fail) return {};
+  return { tapTotals: { pass: Number(pass[1]), fail: Number(fail[1]) } };
+}
+
+// Test ids seen twice (ids built as parseNodeEvents builds them), and files reported as
+// failing at the top (nesting 0, named by their path).
+function checkLines(lines: string[], root: string): { duplicates: string[]; failedFiles: string[] } {
+  const counts = new Map<string, number>();
+  const failedFiles: string[] = [];
+  const stacks = new Map<string, string[]>();
+  for (const l of lines) {
+    const ev = JSON.parse(l) as {
+      type: string;
+      name: string;
+      nesting: number;
+      file?: string;
+      suite: boolean;
+    };
+    const file = ev.file ? relFile(root, ev.file) : '<unknown>';
+    if (ev.file && ev.nesting === 0 && relFile(root, ev.name) === file) {
+      if (ev.type === 'test:fail') failedFiles.push(file);
+      continue;
+    }
+    const stack = stacks.get(file) ?? [];
+    stacks.set(file, stack);
+    if (ev.type === 'test:start') {
+      stack.length = ev.nesting;
+      stack[ev.nesting] = ev.name;
+      continue;
+    }
+    const id = [file, ...stack.slice(0, ev.nesting), ev.name].join(' > ');
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return { duplicates: [...counts].filter(([, n]) => n > 1).map(([id]) => id), failedFiles };
+}

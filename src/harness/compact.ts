@@ -2,11 +2,11 @@
 // by eliding old tool outputs (their full text stays on disk, and the model is told where),
 // then by having the model itself summarise the earlier turns. Each step is recorded in the
 // trajectory as a compaction (the old message list kept whole), so datasets start a new row.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Message, ToolSchema } from '../messages.js';
 import { estimateMessageTokens, estimateTokens } from '../providers/estimate.js';
 import type { Model } from '../providers/model.js';
+import { harnessDir } from '../sandbox/safe-fs.js';
 import { shownPath } from './tools/paths.js';
 import type { Compaction, Trajectory } from './trajectory.js';
 
@@ -116,13 +116,18 @@ async function elide(
     );
   if (targets.length === 0) return null;
   const previous = structuredClone(messages);
-  await mkdir(spillDir, { recursive: true });
-  let n = (await readdir(spillDir)).filter((f) => f.startsWith('elided-')).length;
-  for (const i of targets) {
-    const m = messages[i] as Extract<Message, { role: 'tool' }>;
-    const file = join(spillDir, `elided-${++n}.txt`);
-    await writeFile(file, m.content);
-    m.content = `[output elided to save context; ${m.content.length} chars in ${shownPath(root, file)}]`;
+  // The spill folder may be in the agent's workspace: written through a handle, no link followed.
+  const dir = await harnessDir(root, spillDir);
+  try {
+    let n = (await dir.list()).filter((f) => f.startsWith('elided-')).length;
+    for (const i of targets) {
+      const m = messages[i] as Extract<Message, { role: 'tool' }>;
+      const name = `elided-${++n}.txt`;
+      await dir.writeFile(name, m.content);
+      m.content = `[output elided to save context; ${m.content.length} chars in ${shownPath(root, join(spillDir, name))}]`;
+    }
+  } finally {
+    dir.close();
   }
   return previous;
 }

@@ -132,7 +132,9 @@ export class Session {
   private save() {
     const t = this.trajectory;
     t.durationMs = Date.now() - this.started;
-    return this.o.trajectoryPath ? saveTrajectory(this.o.trajectoryPath, t) : Promise.resolve();
+    return this.o.trajectoryPath
+      ? saveTrajectory(this.o.trajectoryPath, t, this.sandbox.root)
+      : Promise.resolve();
   }
 
   /**

@@ -2,9 +2,10 @@
 // (usage, timings, token ids, ending, diff) kept beside it, never inside the messages.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import type { Message, ToolSchema } from '../messages.js';
 import type { TokenRecord, Usage } from '../providers/model.js';
+import { insideRoot, safeWriteFile } from '../sandbox/safe-fs.js';
 import type { UsageTotals } from './events.js';
 import type { RunStatus } from './status.js';
 
@@ -128,8 +129,22 @@ export function newTrajectory(
   };
 }
 
-/** Writes the trajectory atomically (temp file + rename): a kill mid-write leaves the old file whole. */
-export async function saveTrajectory(path: string, trajectory: Trajectory): Promise<void> {
+/**
+ * Writes the trajectory atomically (temp file + rename): a kill mid-write leaves the old file
+ * whole. A path inside `within` (the agent's workspace) is written without following any
+ * link the agent may have planted there (src/sandbox/safe-fs.ts).
+ */
+export async function saveTrajectory(
+  path: string,
+  trajectory: Trajectory,
+  within?: string,
+): Promise<void> {
+  const rel = within ? insideRoot(within, resolve(path)) : null;
+  if (within && rel !== null)
+    // Links planted in the harness's own `.loopsmith/` are removed; elsewhere they are refused.
+    return safeWriteFile(within, rel, JSON.stringify(trajectory), {
+      replaceDirs: rel.split(sep)[0] === '.loopsmith',
+    });
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(trajectory));

@@ -2,7 +2,7 @@
 // as the head, the last half as a rolling tail, and the bytes between are dropped from
 // memory. The complete text goes to a spill file, opened only once the cap is exceeded
 // (before that, the kept text *is* the complete text), so small outputs leave no files.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { constants as C, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface CollectedOutput {
@@ -113,7 +113,16 @@ export class OutputCollector {
       this.spillError = (e as Error).message;
       return;
     }
-    this.spill = createWriteStream(path);
+    // A new file only, never through a link: the spill folder may lie in the agent's
+    // workspace, where a planted symlink or hard link would redirect a host-side write.
+    let fd: number;
+    try {
+      fd = openSync(path, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
+    } catch (e) {
+      this.spillError = (e as Error).message;
+      return;
+    }
+    this.spill = createWriteStream('', { fd });
     this.spill.on('error', (e) => {
       this.spillError = e.message;
       this.releaseWaiters();

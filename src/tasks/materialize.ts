@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from './errors.js';
 import { repoDiff } from './run/diff.js';
-import { writeFiles } from './run/spawn.js';
+import { safeWriteFilesSync } from '../sandbox/safe-fs.js';
 import type { TaskStore } from './store.js';
 import { generateRepo, SYNTH_VERSION } from './synth/index.js';
 import type { RepoSnapshot, Task } from './types.js';
@@ -94,7 +94,8 @@ export function materialize(
   const files = { ...tf.buggy };
   if (options.hideTests) for (const f of tf.hiddenTests) delete files[f];
   mkdirSync(dir, { recursive: true });
-  writeFiles(dir, files);
+  // Without following links: the directory may be one an agent worked in (src/sandbox/safe-fs.ts).
+  safeWriteFilesSync(dir, files);
   if (options.git) {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
     git('init', '-q');

@@ -1,10 +1,9 @@
 // `bash`: run a command in the sandbox. The observation keeps the head and tail of the
 // output (where errors and summaries are); the full text is saved where `read` reaches it.
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type Tool, ToolError } from '../tool.js';
+import { type DirHandle, harnessDir } from '../../sandbox/safe-fs.js';
+import { type Tool, type ToolContext, ToolError, type ToolResult } from '../tool.js';
 import { shownPath } from './paths.js';
 import { cleanTerminal } from './text.js';
 
@@ -57,14 +56,28 @@ export function headTail(
   };
 }
 
+/** Saves `text` as the next spill file (never through a link the agent planted: src/sandbox/safe-fs.ts); returns the path to show. */
+export async function writeSpill(
+  ctx: Pick<ToolContext, 'root' | 'spillDir'>,
+  text: string,
+): Promise<string> {
+  const dir = await harnessDir(ctx.root, ctx.spillDir);
+  try {
+    const name = await nextSpillName(dir);
+    await dir.writeFile(name, text);
+    return shownPath(ctx.root, join(ctx.spillDir, name));
+  } finally {
+    dir.close();
+  }
+}
+
 /** Next free `<n>.txt` in the spill folder, so earlier outputs stay readable. */
-export async function nextSpillPath(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const nums = (await readdir(dir))
+async function nextSpillName(dir: DirHandle): Promise<string> {
+  const nums = (await dir.list())
     .map((f) => /^(\d+)\.txt$/.exec(f)?.[1])
     .filter(Boolean)
     .map(Number);
-  return join(dir, `${nums.length ? Math.max(...nums) + 1 : 1}.txt`);
+  return `${nums.length ? Math.max(...nums) + 1 : 1}.txt`;
 }
 
 export const bashTool: Tool<typeof schema> = {
@@ -77,11 +90,29 @@ export const bashTool: Tool<typeof schema> = {
     if (!(asked > 0))
       throw new ToolError(`timeout must be a positive number of seconds, got ${asked}`);
     const timeoutSec = Math.min(asked, BASH_LIMITS.maxTimeoutSec);
-    const spillPath = await nextSpillPath(ctx.spillDir);
-    const r = await ctx.sandbox.exec(args.command, {
+    const dir = await harnessDir(ctx.root, ctx.spillDir);
+    try {
+      return await runBash(args.command, timeoutSec, dir, ctx);
+    } finally {
+      dir.close();
+    }
+  },
+};
+
+async function runBash(
+  command: string,
+  timeoutSec: number,
+  dir: DirHandle,
+  ctx: ToolContext,
+): Promise<ToolResult> {
+  {
+    const name = await nextSpillName(dir);
+    const spillPath = join(ctx.spillDir, name);
+    const r = await ctx.sandbox.exec(command, {
       cwd: ctx.root,
       timeoutMs: Math.round(timeoutSec * 1000),
-      spillPath,
+      // Through the held handle, so a folder swapped during the command is not followed.
+      spillPath: dir.path(name),
       signal: ctx.signal,
     });
     // Colours and progress-bar redraws cost tokens and carry nothing; the spill file keeps them.
@@ -92,8 +123,8 @@ export const bashTool: Tool<typeof schema> = {
     let spilled: string | undefined;
     if (cut || r.truncated) {
       // Past its cap the sandbox has written the full text to spillPath; below it, `text` is complete.
-      if (!r.truncated) await writeFile(spillPath, r.output);
-      if (existsSync(spillPath)) spilled = shownPath(ctx.root, spillPath);
+      if (!r.truncated) await dir.writeFile(name, r.output);
+      if (dir.readFile(name, 0) !== null) spilled = shownPath(ctx.root, spillPath);
       const { head, tail } = cut ?? { head: text, tail: '' };
       const what = r.truncated
         ? `${r.totalBytes} bytes in all`
@@ -117,5 +148,5 @@ export const bashTool: Tool<typeof schema> = {
         durationMs: r.durationMs,
       },
     };
-  },
-};
+  }
+}

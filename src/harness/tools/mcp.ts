@@ -1,11 +1,9 @@
 // An MCP server's tool as a loopsmith tool: the server's JSON Schema is what the model sees,
 // the same schema (as zod) validates the call before it leaves the harness, so a malformed
 // call gets the built-in tools' error observation; results become text, capped like `bash`.
-import { writeFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
 import { z } from 'zod';
 import { type Tool, ToolError } from '../tool.js';
-import { BASH_LIMITS, headTail, nextSpillPath } from './bash.js';
+import { BASH_LIMITS, headTail, writeSpill } from './bash.js';
 
 /** A tool as an MCP server lists it (`tools/list`). */
 export interface McpToolDef {
@@ -90,9 +88,7 @@ export function mcpTool(server: string, def: McpToolDef, call: McpCall): Tool {
       let output = text;
       let spilled: string | undefined;
       if (cut) {
-        const path = await nextSpillPath(ctx.spillDir);
-        await writeFile(path, text);
-        spilled = relative(ctx.root, path).split(sep).join('/');
+        spilled = await writeSpill(ctx, text);
         output = `${cut.head}\n[... output cut (${cut.cutLines} lines, ${cut.cutChars} chars cut); full output: ${spilled} ...]\n${cut.tail}`;
       }
       return {

@@ -1,0 +1,40 @@
+// Loaded with --import into every test file's process of a grading run, before any code of
+// the repository: freezes the builtin assertion and test modules, so that code under test
+// (which runs in the same process as the assertions) cannot turn them into no-ops, and
+// removes what the environment says about the grading machinery. Honest code never writes
+// to these objects; the freeze is invisible to it.
+import assert from 'node:assert';
+import * as nodeTest from 'node:test';
+
+function freezeFn(f: unknown): void {
+  if (typeof f !== 'function') return;
+  for (const k of ['skip', 'todo', 'only'] as const) {
+    const sub = (f as unknown as Record<string, unknown>)[k];
+    if (typeof sub === 'function') Object.freeze(sub);
+  }
+  Object.freeze(f);
+}
+
+for (const a of [assert, assert.strict]) {
+  Object.freeze(a);
+}
+Object.freeze(assert.AssertionError);
+Object.freeze(assert.AssertionError.prototype);
+for (const f of [
+  nodeTest.default,
+  nodeTest.test,
+  nodeTest.describe,
+  nodeTest.it,
+  nodeTest.suite,
+  nodeTest.before,
+  nodeTest.after,
+  nodeTest.beforeEach,
+  nodeTest.afterEach,
+])
+  freezeFn(f);
+
+for (const k of Object.keys(process.env)) if (k.startsWith('LOOPSMITH_')) delete process.env[k];
+if (process.env.NODE_OPTIONS)
+  process.env.NODE_OPTIONS = process.env.NODE_OPTIONS.split(/\s+/)
+    .filter((a) => a !== '' && !a.startsWith('--test-reporter'))
+    .join(' ');
