@@ -120,6 +120,12 @@ export function registerGym(program: Command): void {
       nonNeg('--token-cost'),
       0,
     )
+    .option(
+      '--suspicious-reward <r>',
+      'reward of a run whose tests pass but whose diff the grading audit flags (0..1)',
+      nonNeg('--suspicious-reward'),
+      0,
+    )
     .option('--sandbox <kind>', 'bwrap (default) or none', 'bwrap')
     .requiredOption('--out <dir>', 'run directory (rerun with the same one to resume)')
     .action(async (f) => {
@@ -151,6 +157,7 @@ export function registerGym(program: Command): void {
         await createModel(f.model, { ...samplingSpecOptions(sampling), baseUrl: urlOf('check') })
           .then((m) => m.close?.())
           .catch((e: Error) => usage('rollout', e.message));
+      if (f.suspiciousReward > 1) usage('rollout', '--suspicious-reward must be between 0 and 1');
       const t0 = Date.now();
       const summary = await runRollouts(tasks, {
         outDir: resolve(f.out),
@@ -179,7 +186,7 @@ export function registerGym(program: Command): void {
             ...(f.maxTokens ? { maxTokens: f.maxTokens } : {}),
             ...(f.timeout ? { timeoutMs: f.timeout * 1000 } : {}),
           },
-          reward: { tokenCostPer1k: f.tokenCost },
+          reward: { tokenCostPer1k: f.tokenCost, suspiciousReward: f.suspiciousReward },
         },
         config: {
           model: f.model,
@@ -191,6 +198,7 @@ export function registerGym(program: Command): void {
           maxTokens: f.maxTokens ?? null,
           timeoutSec: f.timeout ?? null,
           tokenCostPer1k: f.tokenCost,
+          suspiciousReward: f.suspiciousReward,
           sandbox: f.sandbox,
           concurrency: f.concurrency,
         },
@@ -203,7 +211,7 @@ export function registerGym(program: Command): void {
                 : `${p.etaSec}s`;
           const l = p.last;
           process.stderr.write(
-            `[${p.done}/${p.total}${p.skipped ? ` +${p.skipped} done before` : ''}] ${p.ratePerMin.toFixed(1)}/min ETA ${eta} resolved ${p.resolved}/${p.done} (${((100 * p.resolved) / p.done).toFixed(1)}%)${l ? ` | ${l.taskId} k=${l.k} ${l.status} ${l.resolved ? 'resolved' : 'not resolved'}` : ''}\n`,
+            `[${p.done}/${p.total}${p.skipped ? ` +${p.skipped} done before` : ''}] ${p.ratePerMin.toFixed(1)}/min ETA ${eta} resolved ${p.resolved}/${p.done} (${((100 * p.resolved) / p.done).toFixed(1)}%)${l ? ` | ${l.taskId} k=${l.k} ${l.status} ${l.verdict}` : ''}\n`,
           );
         },
       });

@@ -5,17 +5,17 @@
 // test fails. The code under test is hostile: a run whose canaries or test machinery show
 // tampering is `tampered`, one whose diff reaches for the test machinery is `suspicious`,
 // and the grade says which defence fired (see grade/*.ts and README "Tamper-proof grading").
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox } from '../sandbox/index.js';
-import { safeWriteFiles } from '../sandbox/safe-fs.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { TestRunResult } from '../tasks/types.js';
 import { type AuditFinding, auditChanges } from './grade/audit.js';
 import { addCanaries, type Canaries } from './grade/canary.js';
 import { agentChanges, type Discarded, gradingFiles } from './grade/copy.js';
 import type { RunIntegrity, TestRunner } from './testrun.js';
+import { writeFiles } from './workspace.js';
 
 /**
  * The outcome, one of five. `resolved`: every F2P and P2P test passed and no defence fired.
@@ -145,13 +145,17 @@ export function decide(
 const fileOf = (id: string) => id.split(' > ')[0];
 
 // A must-fail canary that did not fail, a must-pass one that did not pass, or either one
-// missing from a file that reported tests, is tampering. A file that failed as a whole
-// (import error, crash) reports nothing: its canaries are then missing honestly.
+// missing from a file that reported tests or ended well as a whole, is tampering. A file
+// that failed as a whole (import error, crash) reports nothing: its canaries are then
+// missing honestly, as are those of a run that reported nothing at all (invalid instead).
 function canaryFindings(run: TestRunResult, checks: DecideChecks): Finding[] {
   const c = checks.canaries;
   if (!c || run.timedOut) return [];
   const failedFiles = new Set(checks.integrity?.failedFiles ?? []);
-  const reported = new Set(Object.keys(run.tests).map(fileOf));
+  const reported = new Set([
+    ...Object.keys(run.tests).map(fileOf),
+    ...(checks.integrity?.passedFiles ?? []),
+  ]);
   const out: Finding[] = [];
   const check = (id: string, want: 'fail' | 'pass') => {
     const got = run.tests[id];
@@ -246,8 +250,9 @@ export async function gradeWorkspace(
   const base = await mkdtemp(join(options.workDir ?? tmpdir(), 'loopsmith-grade-'));
   try {
     const root = join(await realpath(base), 'repo');
-    await mkdir(root);
-    await safeWriteFiles(root, { ...copy.files, ...(canaries?.files ?? spec.testFiles) });
+    // A directory made a moment ago by mkdtemp, where nothing has run yet: no link can be
+    // planted in it, so the plain (parallel) writes are safe here.
+    await writeFiles(root, { ...copy.files, ...(canaries?.files ?? spec.testFiles) });
     const box = options.makeSandbox ? options.makeSandbox(root) : createSandbox(sandbox.kind, root);
     const run = await runner.run(box, spec.testCmd, { timeoutMs: options.timeoutMs });
     const integrity = 'integrity' in run ? (run.integrity as RunIntegrity) : undefined;

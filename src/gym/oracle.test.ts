@@ -56,6 +56,9 @@ describe(`oracle (sandbox: ${sandbox})`, () => {
       );
       assert.equal(summary.rollouts, picked.length);
       assert.equal(summary.resolved, picked.length, JSON.stringify(summary));
+      // Honest runs set off no defence of the hardened grader.
+      assert.equal(summary.tampered, 0);
+      assert.equal(summary.suspicious, 0);
       assert.deepEqual(summary.exit_statuses, { submitted: picked.length });
     } finally {
       await rm(out, { recursive: true, force: true });

@@ -13,9 +13,9 @@ import type { UsageTotals } from '../harness/events.js';
 import type { Trajectory } from '../harness/trajectory.js';
 import type { Model } from '../providers/model.js';
 import { type Episode, type EpisodeOptions, runEpisode, type Timings } from './env.js';
-import type { Grade, Reward } from './grade.js';
+import type { Grade, Reward, Verdict } from './grade.js';
 import { makeManifest } from './manifest.js';
-import { type RunSummary, summarize } from './summary.js';
+import { type RunSummary, summarize, verdictOf } from './summary.js';
 import type { GymTask } from './workspace.js';
 
 export interface RolloutRecord {
@@ -64,7 +64,7 @@ export interface Progress {
   /** Rollouts per minute in this process. */
   ratePerMin: number;
   etaSec: number | null;
-  last?: { taskId: string; k: number; resolved: boolean; status: string };
+  last?: { taskId: string; k: number; resolved: boolean; status: string; verdict: Verdict };
 }
 
 const CUT = new Set(['turn_limit', 'token_limit', 'time_limit', 'context_limit']);
@@ -171,7 +171,13 @@ export async function runRollouts(
         resolved,
         ratePerMin: perMs * 60_000,
         etaSec: Math.round((todo.length - done) / perMs / 1000),
-        last: { taskId: gt.task.id, k, resolved: rec.grade.resolved, status: rec.status },
+        last: {
+          taskId: gt.task.id,
+          k,
+          resolved: rec.grade.resolved,
+          status: rec.status,
+          verdict: verdictOf(rec.grade),
+        },
       });
     }
   };

@@ -1,5 +1,6 @@
 // Run-level figures from rollout records: resolve rate, unbiased pass@k, tokens, turns,
 // exit statuses and where the time went. A pure function of the run's files.
+import type { Grade, Verdict } from './grade.js';
 import type { RolloutRecord } from './rollout.js';
 
 export interface RunSummary {
@@ -8,6 +9,14 @@ export interface RunSummary {
   resolved: number;
   resolved_rate: number;
   invalid: number;
+  /** Runs a canary or integrity check showed tampering with the test machinery (never resolved). */
+  tampered: number;
+  /** Runs the diff audit flagged (resolved by tests or not). */
+  suspicious: number;
+  /** Runs per grade verdict (resolved, unresolved, invalid, tampered, suspicious). */
+  verdicts: Record<string, number>;
+  /** Runs in which each defence fired (canary, reporter_auth, ..., diff_audit). */
+  defences_fired: Record<string, number>;
   /** k -> mean over tasks of the unbiased estimator 1 - C(n-c, k) / C(n, k). */
   pass_at_k: Record<string, number>;
   /** Mean prompt + completion tokens per rollout, and over resolved rollouts only. */
@@ -39,6 +48,12 @@ export function passAtK(n: number, c: number, k: number): number {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** A grade's verdict; records written before verdicts existed are read from `resolved`/`invalid`. */
+export function verdictOf(g: Grade): Verdict {
+  if (g.verdict) return g.verdict;
+  return g.resolved ? 'resolved' : g.invalid ? 'invalid' : 'unresolved';
+}
+
 /** Summarizes rollout records (any order). */
 export function summarize(records: RolloutRecord[]): RunSummary {
   const byTask = new Map<string, RolloutRecord[]>();
@@ -56,6 +71,15 @@ export function summarize(records: RolloutRecord[]): RunSummary {
       ),
     );
   const resolved = records.filter((r) => r.grade.resolved);
+  const verdicts: Record<string, number> = {};
+  const defences_fired: Record<string, number> = {};
+  for (const r of records) {
+    const v = verdictOf(r.grade);
+    verdicts[v] = (verdicts[v] ?? 0) + 1;
+    const fired = new Set((r.grade.tampered ?? []).map((f) => f.defence));
+    if ((r.grade.suspicious ?? []).length > 0) fired.add('diff_audit');
+    for (const d of fired) defences_fired[d] = (defences_fired[d] ?? 0) + 1;
+  }
   const exit_statuses: Record<string, number> = {};
   for (const r of records) exit_statuses[r.status] = (exit_statuses[r.status] ?? 0) + 1;
   const keys = [
@@ -79,6 +103,10 @@ export function summarize(records: RolloutRecord[]): RunSummary {
     resolved: resolved.length,
     resolved_rate: r4(records.length ? resolved.length / records.length : 0),
     invalid: records.filter((r) => r.grade.invalid).length,
+    tampered: records.filter((r) => (r.grade.tampered ?? []).length > 0).length,
+    suspicious: records.filter((r) => (r.grade.suspicious ?? []).length > 0).length,
+    verdicts,
+    defences_fired,
     pass_at_k,
     tokens_per_task: Math.round(mean(records.map((r) => r.usage.totalTokens))),
     tokens_per_resolved_task: resolved.length

@@ -26,8 +26,10 @@ export interface RunIntegrity {
   /** The runner's own totals (end line), TAP's closing summary on stdout, when found. */
   runnerTotals?: { pass: number; fail: number };
   tapTotals?: { pass: number; fail: number };
-  /** Test files that failed as a whole (did not load, crashed, exited early). */
+  /** Test files that failed as a whole (did not load, crashed, exited non-zero). */
   failedFiles: string[];
+  /** Test files whose process ended well as a whole (whatever it ran). */
+  passedFiles: string[];
 }
 
 export interface IntegrityRunResult extends TestRunResult {
@@ -90,6 +92,7 @@ export const sandboxTestRunner: TestRunner = {
         complete: v.complete,
         duplicateIds: [],
         failedFiles: [],
+        passedFiles: [],
         ...(v.totals ? { runnerTotals: v.totals } : {}),
         ...tapTotals(r.output),
       };
@@ -101,6 +104,7 @@ export const sandboxTestRunner: TestRunner = {
         const seen = checkLines(v.lines, sandbox.root);
         integrity.duplicateIds = seen.duplicates;
         integrity.failedFiles = seen.failedFiles;
+        integrity.passedFiles = seen.passedFiles;
       }
       return {
         tests: parsed.tests,
@@ -161,9 +165,13 @@ function tapTotals(output: string): { tapTotals?: { pass: number; fail: number }
 
 // Test ids seen twice (ids built as parseNodeEvents builds them), and files reported as
 // failing at the top (nesting 0, named by their path).
-function checkLines(lines: string[], root: string): { duplicates: string[]; failedFiles: string[] } {
+function checkLines(
+  lines: string[],
+  root: string,
+): { duplicates: string[]; failedFiles: string[]; passedFiles: string[] } {
   const counts = new Map<string, number>();
   const failedFiles: string[] = [];
+  const passedFiles: string[] = [];
   const stacks = new Map<string, string[]>();
   for (const l of lines) {
     const ev = JSON.parse(l) as {
@@ -176,6 +184,7 @@ function checkLines(lines: string[], root: string): { duplicates: string[]; fail
     const file = ev.file ? relFile(root, ev.file) : '<unknown>';
     if (ev.file && ev.nesting === 0 && relFile(root, ev.name) === file) {
       if (ev.type === 'test:fail') failedFiles.push(file);
+      if (ev.type === 'test:pass') passedFiles.push(file);
       continue;
     }
     const stack = stacks.get(file) ?? [];
@@ -188,5 +197,9 @@ function checkLines(lines: string[], root: string): { duplicates: string[]; fail
     const id = [file, ...stack.slice(0, ev.nesting), ev.name].join(' > ');
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  return { duplicates: [...counts].filter(([, n]) => n > 1).map(([id]) => id), failedFiles };
+  return {
+    duplicates: [...counts].filter(([, n]) => n > 1).map(([id]) => id),
+    failedFiles,
+    passedFiles,
+  };
 }

@@ -58,20 +58,38 @@ const RULES: { rule: AuditRule; re: RegExp; reason: string }[] = [
 ];
 
 /** Findings for the agent's changes (tests and config by path, sources by added lines). */
-export function auditChanges(changes: AgentChange[], testFiles: ReadonlySet<string>): AuditFinding[] {
+export function auditChanges(
+  changes: AgentChange[],
+  testFiles: ReadonlySet<string>,
+): AuditFinding[] {
   const out: AuditFinding[] = [];
   for (const c of changes) {
     if (c.kind === 'symlink') {
-      out.push({ file: c.path, line: 0, rule: 'symlink', reason: 'created or kept a symbolic link' });
+      out.push({
+        file: c.path,
+        line: 0,
+        rule: 'symlink',
+        reason: 'created or kept a symbolic link',
+      });
       continue;
     }
     if (isTestPath(c.path, testFiles)) {
       if (c.kind === 'deleted' && testFiles.has(c.path))
-        out.push({ file: c.path, line: 0, rule: 'deleted_tests', reason: 'deleted a test file of the task' });
+        out.push({
+          file: c.path,
+          line: 0,
+          rule: 'deleted_tests',
+          reason: 'deleted a test file of the task',
+        });
       continue;
     }
     if (isRunnerConfig(c.path)) {
-      out.push({ file: c.path, line: 0, rule: 'runner_config', reason: `edited runner configuration (${c.kind})` });
+      out.push({
+        file: c.path,
+        line: 0,
+        rule: 'runner_config',
+        reason: `edited runner configuration (${c.kind})`,
+      });
       continue;
     }
     if (c.content === undefined) continue;
@@ -79,7 +97,8 @@ export function auditChanges(changes: AgentChange[], testFiles: ReadonlySet<stri
     c.content.split('\n').forEach((text, i) => {
       if (before.has(text.trim())) return;
       for (const r of RULES)
-        if (r.re.test(text)) out.push({ file: c.path, line: i + 1, rule: r.rule, reason: r.reason });
+        if (r.re.test(text))
+          out.push({ file: c.path, line: i + 1, rule: r.rule, reason: r.reason });
     });
   }
   return out;

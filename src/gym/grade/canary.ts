@@ -42,8 +42,32 @@ const METHODS = [
 const r = (lo: number, hi: number) => randomInt(lo, hi + 1);
 const pick = <T>(xs: readonly T[]): T => xs[randomInt(xs.length)];
 
-const HEADS = ['count', 'merge', 'scale', 'parse', 'format', 'clamp', 'total', 'pick', 'track', 'split', 'group', 'rank'];
-const TAILS = ['Items', 'Range', 'Totals', 'Values', 'Entries', 'Window', 'Pairs', 'Steps', 'Slots', 'Marks'];
+const HEADS = [
+  'count',
+  'merge',
+  'scale',
+  'parse',
+  'format',
+  'clamp',
+  'total',
+  'pick',
+  'track',
+  'split',
+  'group',
+  'rank',
+];
+const TAILS = [
+  'Items',
+  'Range',
+  'Totals',
+  'Values',
+  'Entries',
+  'Window',
+  'Pairs',
+  'Steps',
+  'Slots',
+  'Marks',
+];
 
 function freshName(taken: string): string {
   for (;;) {
@@ -69,7 +93,7 @@ export function detectStyle(src: string, path: string): Style {
     return out;
   };
   const t = named(/(?:node:)?test/);
-  const defTest = new RegExp(`import\\s+(\\w+)\\s+from\\s*['"](?:node:)?test['"]`).exec(src)?.[1];
+  const defTest = /import\s+(\w+)\s+from\s*['"](?:node:)?test['"]/.exec(src)?.[1];
   const a = named(/(?:node:)?assert(?:\/strict)?/);
   const defAssert =
     /import\s+(?:\*\s+as\s+)?(\w+)\s+from\s*['"](?:node:)?assert(?:\/strict)?['"]/.exec(src)?.[1] ??
@@ -112,10 +136,16 @@ function failing(a: string, method: string): { body: string; async: boolean } {
   switch (method) {
     case 'equal':
     case 'strictEqual':
-      return { body: `${a}.${method}([${x}, ${y}].reduce((s, v) => s + v, 0), ${x + y + d});`, async: false };
+      return {
+        body: `${a}.${method}([${x}, ${y}].reduce((s, v) => s + v, 0), ${x + y + d});`,
+        async: false,
+      };
     case 'deepEqual':
     case 'deepStrictEqual':
-      return { body: `${a}.${method}([${x}, ${y}].map((v) => v * ${k}), [${x * k}, ${y * k + d}]);`, async: false };
+      return {
+        body: `${a}.${method}([${x}, ${y}].map((v) => v * ${k}), [${x * k}, ${y * k + d}]);`,
+        async: false,
+      };
     case 'notEqual':
     case 'notStrictEqual':
       return { body: `${a}.${method}(${x} * ${k}, ${x * k});`, async: false };

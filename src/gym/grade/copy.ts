@@ -42,13 +42,19 @@ export function isRunnerConfig(path: string): boolean {
 }
 
 /** Every file of the workspace, read without following links (symlinks reported as such). */
-export function readTree(root: string): Map<string, { kind: 'file' | 'symlink' | 'special' | 'too_large'; content?: string }> {
-  const out = new Map<string, { kind: 'file' | 'symlink' | 'special' | 'too_large'; content?: string }>();
+export function readTree(
+  root: string,
+): Map<string, { kind: 'file' | 'symlink' | 'special' | 'too_large'; content?: string }> {
+  const out = new Map<
+    string,
+    { kind: 'file' | 'symlink' | 'special' | 'too_large'; content?: string }
+  >();
   const rootFd = openSync(root, C.O_RDONLY | C.O_DIRECTORY);
   let entries = 0;
   const walk = (fd: number, prefix: string) => {
     for (const e of readdirSync(`/proc/self/fd/${fd}`, { withFileTypes: true })) {
-      if (++entries > MAX_ENTRIES) throw new Error(`grading: more than ${MAX_ENTRIES} entries in the workspace`);
+      if (++entries > MAX_ENTRIES)
+        throw new Error(`grading: more than ${MAX_ENTRIES} entries in the workspace`);
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (prefix === '' && SKIP.has(e.name)) continue;
       if (e.name === 'node_modules' || e.name === '.git') continue;
@@ -83,7 +89,10 @@ export function readTree(root: string): Map<string, { kind: 'file' | 'symlink' |
   return out;
 }
 
-function readRegular(at: string): { kind: 'file' | 'symlink' | 'special' | 'too_large'; content?: string } {
+function readRegular(at: string): {
+  kind: 'file' | 'symlink' | 'special' | 'too_large';
+  content?: string;
+} {
   let fd: number;
   try {
     fd = openSync(at, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
@@ -113,7 +122,8 @@ export function agentChanges(root: string, start: Record<string, string>): Agent
   const out: AgentChange[] = [];
   for (const [path, f] of now) {
     const before = start[path];
-    if (f.kind !== 'file') out.push({ path, kind: f.kind, ...(before !== undefined ? { before } : {}) });
+    if (f.kind !== 'file')
+      out.push({ path, kind: f.kind, ...(before !== undefined ? { before } : {}) });
     else if (before === undefined) out.push({ path, kind: 'added', content: f.content });
     else if (before !== f.content) out.push({ path, kind: 'modified', content: f.content, before });
   }
