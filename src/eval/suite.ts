@@ -142,7 +142,10 @@ async function loadLocal(dir: string, s: SuiteSpec, limit: number): Promise<GymT
   for await (const task of generate(dir, {
     count: s.localCount,
     seed: s.seed + 1,
-    workers: 1,
+    // Few candidates per kind: each is validated by spawning the repo's own test command.
+    maxPerKind: 1,
+    timeoutMs: 60_000,
+    workers: 2,
     ...(s.testCmd ? { testCmd: s.testCmd } : {}),
     ...(s.stage ? { stage: s.stage } : {}),
   }))
