@@ -1,68 +1,153 @@
 // The oracle through the real harness and sandbox (bwrap when usable): it resolves tasks
-// of both stages and every family; a model that only calls finish resolves none.
+// of both stages and every family with each seeded mistake, every call it makes follows
+// from what it saw (oracle-check), it takes over from another model's state; a model that
+// only calls finish resolves none.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { Model } from '../providers/model.js';
 import { createListModel } from '../providers/scripted.js';
 import { bwrapAvailable } from '../sandbox/index.js';
 import { runEpisode } from './env.js';
-import { createOracleModel, oraclePlan } from './oracle.js';
+import { createOracleModel, type OracleOptions } from './oracle.js';
+import { checkJustified } from './oracle-check.js';
 import { readRecords, runRollouts } from './rollout.js';
 import { factoryTasks, SAMPLE_TASKS, sampleTasks } from './test-utils.js';
+import { agentFiles } from './workspace.js';
 
 const sandbox = bwrapAvailable().ok ? 'bwrap' : 'none';
 const tasks = sampleTasks();
 
 describe(`oracle (sandbox: ${sandbox})`, () => {
-  test('plans vary by seed and hold only the harness tools', () => {
-    const gt = tasks[0];
-    const plans = [0, 1, 2, 3, 4, 5].map((seed) =>
-      JSON.stringify(oraclePlan(gt, { seed, mistakeRate: 0.5 })),
-    );
-    assert.equal(
-      plans[0],
-      JSON.stringify(oraclePlan(gt, { seed: 0, mistakeRate: 0.5 })),
-      'same seed, same plan',
-    );
-    assert.ok(new Set(plans).size >= 3, 'different seeds give different plans');
-    for (const p of plans.map((x) => JSON.parse(x) as { calls: [string, unknown][] }[])) {
-      for (const s of p)
-        for (const [name] of s.calls)
-          assert.ok(['bash', 'read', 'list', 'search', 'edit', 'finish'].includes(name));
-      assert.equal(p[p.length - 1].calls[0][0], 'finish');
-    }
-  });
-
-  test('resolves factory tasks (stage 1 bugfix; stage 2 multifile, combine, implement; JS and TS) and sample tasks, one after a wrong first edit', async () => {
+  test('resolves factory and sample tasks with every seeded mistake, and every call follows from what was seen', async () => {
     const out = await mkdtemp(join(tmpdir(), 'loopsmith-oracle-'));
     try {
-      const picked = [tasks[0], tasks[5], ...factoryTasks()];
+      const picked = [...tasks, ...factoryTasks()];
+      // Each task under one forced mistake (cycling), so each kind of recovery happens.
+      const forced: Partial<OracleOptions>[] = [
+        { mistakeRate: 1 },
+        { staleEditRate: 1 },
+        { searchMissRate: 1 },
+        { npmRate: 1 },
+        { mistakeRate: 1, staleEditRate: 1, searchMissRate: 1, targetedRate: 1 },
+      ];
       const summary = await runRollouts(picked, {
         outDir: out,
         concurrency: 2,
-        // The first task always takes a wrong first edit and must recover from it.
         makeModel: (gt, _k, seed) =>
-          createOracleModel(gt, { seed, mistakeRate: gt === picked[0] ? 1 : 0.3 }),
+          createOracleModel(gt, { seed, ...forced[picked.indexOf(gt) % forced.length] }),
         episode: { sandbox },
       });
-      const recs = await readRecords(out);
-      const first = recs.find((r) => r.taskId === picked[0].task.id);
-      assert.ok(
-        first?.trajectory.messages.some(
-          (m) => m.role === 'assistant' && m.content?.includes('wrong change'),
-        ),
-      );
       assert.equal(summary.rollouts, picked.length);
       assert.equal(summary.resolved, picked.length, JSON.stringify(summary));
       // Honest runs set off no defence of the hardened grader.
       assert.equal(summary.tampered, 0);
       assert.equal(summary.suspicious, 0);
       assert.deepEqual(summary.exit_statuses, { submitted: picked.length });
+      const recs = await readRecords(out);
+      const observations = recs.flatMap((r) =>
+        r.trajectory.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)),
+      );
+      for (const r of recs) {
+        const v = checkJustified(
+          r.trajectory.messages,
+          sandbox === 'bwrap' ? '/repo' : r.trajectory.repo,
+        );
+        assert.deepEqual(v, [], `${r.taskId}: ${JSON.stringify(v)}`);
+        const text = JSON.stringify(r.trajectory.messages);
+        assert.doesNotMatch(
+          text,
+          /loopsmith-ws-|--import file:|2>&1/,
+          'no temp paths, loader paths or pipes',
+        );
+      }
+      // The visible mistakes and what shows them.
+      assert.ok(
+        observations.some((o) => o.startsWith('old_string not found')),
+        'an edit that does not match',
+      );
+      assert.ok(
+        observations.some((o) => o.startsWith('no matches for')),
+        'a search that finds nothing',
+      );
+      assert.ok(
+        recs.some((r) =>
+          r.trajectory.messages.some(
+            (m) =>
+              m.role === 'assistant' &&
+              m.tool_calls?.some((c) => c.function.arguments === '{"command":"npm test"}'),
+          ),
+        ),
+        'npm test as the first run',
+      );
+      // A wrong fix: an applied edit, then a failing run, then another edit of the same file.
+      const wrongFix = recs.some((r) => {
+        const obs = r.trajectory.messages
+          .filter((m) => m.role === 'tool')
+          .map((m) => String(m.content));
+        const i = obs.findIndex((o) => o.startsWith('edited '));
+        return (
+          i >= 0 &&
+          /\[exit code 1\]$/.test(obs[i + 1] ?? '') &&
+          obs.slice(i + 2).some((o) => o.startsWith('edited '))
+        );
+      });
+      assert.ok(wrongFix, 'a wrong fix caught by a failing run');
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  test('from a state another model left (a bad edit), the oracle still leads to the fix', async () => {
+    const gt = tasks[1];
+    const oracle = createOracleModel(gt, {
+      seed: 3,
+      mistakeRate: 0,
+      staleEditRate: 0,
+      searchMissRate: 0,
+    });
+    // The "student" edits a source file the oracle never touches, then hands over.
+    const files = agentFiles(gt);
+    const victim = Object.keys(files).find(
+      (f) => f.startsWith('src/') && files[f].includes('return'),
+    );
+    assert.ok(victim);
+    const line = files[victim].split('\n').find((l) => l.includes('return'))!;
+    let turn = 0;
+    const mixed: Model = {
+      id: 'student-then-oracle',
+      async complete(req) {
+        if (turn++ === 0)
+          return {
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  id: 's1',
+                  type: 'function',
+                  function: {
+                    name: 'edit',
+                    arguments: JSON.stringify({
+                      path: victim,
+                      old_string: line,
+                      new_string: `${line} // touched`,
+                    }),
+                  },
+                },
+              ],
+            },
+            usage: { promptTokens: 0, completionTokens: 0, estimated: true },
+            finishReason: 'tool_calls' as const,
+          };
+        return oracle.complete(req);
+      },
+    };
+    const ep = await runEpisode(gt, mixed, { sandbox });
+    assert.equal(ep.trajectory.status, 'submitted');
+    assert.equal(ep.grade.resolved, true, JSON.stringify(ep.grade));
   });
 
   test('a model that only calls finish resolves nothing', async () => {

@@ -1,8 +1,17 @@
-// The privileged oracle: a Model that knows the task's gold patch and plays what a good,
-// lean agent does in the harness — run the tests, locate (search / read), edit, re-run,
-// finish — through the real tools and sandbox. A seed varies it: extra exploration, tool
-// order, a wrong first edit followed by recovery. Its replies depend only on how many turns
-// came before, so a replayed history gets the same next step.
+// The privileged oracle: a Model that knows the task's gold patch and plays what a careful,
+// lean agent does in the harness, through the real tools and sandbox. It DECIDES with its
+// privileged knowledge (which file, which change), but every argument it WRITES comes from
+// what the agent has already seen: the test command from package.json (or `npm test`), test
+// files from the overview, a symbol named in the test output before searching for it, paths
+// from search hits, old_string lines from read views. Commands are plain (no pipes hiding
+// failures). A seed varies it and adds visible mistakes with their recoveries: an edit whose
+// old_string does not match, a wrong fix caught by a failing run, a search that finds
+// nothing, `npm test` tripping over a test file that is not there.
+//
+// Each reply is a pure function of the task, the seed and the message history (the edits
+// applied so far are replayed onto the task's files), so a replayed history gets the same
+// next step, and a history some other model produced (DAgger) gets the oracle's next step
+// from that state. oracle-check.ts verifies the "seen before" rule on real rollouts.
 import type { AssistantMessage, ToolCall } from '../messages.js';
 import { estimateUsage } from '../providers/estimate.js';
 import {
@@ -12,221 +21,352 @@ import {
   ModelError,
 } from '../providers/model.js';
 import { Rng } from '../tasks/rng.js';
+import { repoDiff } from '../tasks/run/diff.js';
 import { type EditCall, editsForFile } from './oracle-edits.js';
-import { parsePatch } from './patch.js';
+import {
+  type History,
+  npmEcho,
+  passed,
+  readHistory,
+  seenLines,
+  seenPaths,
+  seenTestScript,
+} from './oracle-history.js';
+import {
+  definitionPattern,
+  mentioned,
+  readWindow,
+  simulateSearch,
+  summarize,
+  symbolsAround,
+  wrongKindPattern,
+  wrongVariant,
+} from './oracle-locate.js';
+import { applyPatch, parsePatch } from './patch.js';
 import { agentFiles, type GymTask } from './workspace.js';
 
 export interface OracleOptions {
-  /** Varies exploration, tool order and mistakes; the same seed plays the same trajectory. @default 0 */
+  /** Varies wording, order and mistakes; the same seed plays the same trajectory. @default 0 */
   seed: number;
-  /** Chance of a wrong first edit (then a test run, then the fix). @default 0.2 */
+  /** Chance of a wrong first fix, then a failing test run, then the right fix. @default 0.2 */
   mistakeRate: number;
-  /** Chance of an extra look around (list or README) before work. @default 0.3 */
-  exploreRate: number;
+  /** Chance of a first edit with a misremembered old_string (not found), then the exact text. @default 0.15 */
+  staleEditRate: number;
+  /** Chance of a first search that finds nothing (the wrong kind of definition). @default 0.15 */
+  searchMissRate: number;
+  /** Chance of `npm test` as the first test run instead of the script's own command. @default 0.15 */
+  npmRate: number;
+  /** Chance the first run takes only the test files the statement names as failing. @default 0.5 */
+  targetedRate: number;
 }
 
 export const DEFAULT_ORACLE_OPTIONS: OracleOptions = {
   seed: 0,
   mistakeRate: 0.2,
-  exploreRate: 0.3,
+  staleEditRate: 0.15,
+  searchMissRate: 0.15,
+  npmRate: 0.15,
+  targetedRate: 0.5,
 };
 
-type Step = { content: string | null; calls: [name: string, args: Record<string, unknown>][] };
-
-/** The command the agent can run: the task's test command without test files hidden from it. */
-export function visibleTestCmd(gt: GymTask): string {
-  const hidden = new Set(gt.repo.testFiles.filter((f) => !gt.task.visibleTests.includes(f)));
-  const kept = gt.task.testCmd.split(/\s+/).filter((w) => !hidden.has(w));
-  return kept.join(' ');
+/** One assistant turn: optional text and its tool calls. */
+export interface Step {
+  content: string | null;
+  calls: [name: string, args: Record<string, unknown>][];
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** What the oracle knows and decided once per episode (from the task and the seed only). */
+interface Plan {
+  gt: GymTask;
+  start: Record<string, string>;
+  /** Files the gold patch changes, as they must end up. */
+  target: Record<string, string>;
+  testFiles: Set<string>;
+  o: OracleOptions;
+  npm: boolean;
+  targeted: boolean;
+  stale: boolean;
+  reread: boolean;
+  searchMiss: boolean;
+  together: boolean;
+  wrong?: { path: string; old_string: string; new_string: string };
+}
 
-// Name of the function, method or class around a line (what a person would search for).
-function enclosingSymbol(lines: string[], line: number): string | undefined {
-  for (let i = Math.min(line, lines.length - 1); i >= 0; i--) {
-    const m =
-      /^\s*(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|class\s+([A-Za-z_$][\w$]*)|(?:static\s+)?(?!if\b|for\b|while\b|switch\b|catch\b|return\b)([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*(?::\s*[^{]+)?\{)/.exec(
-        lines[i],
-      );
-    const name = m?.[1] ?? m?.[2] ?? m?.[3];
-    if (name && name !== 'constructor') return name;
-    if (
-      /^\s*(?:export\s+)?(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=/.test(lines[i]) &&
-      /^\S/.test(lines[i])
+function makePlan(gt: GymTask, options: Partial<OracleOptions>): Plan {
+  const o = { ...DEFAULT_ORACLE_OPTIONS, ...options };
+  const rng = new Rng(o.seed * 7919 + 17);
+  const start = agentFiles(gt);
+  const gold = applyPatch(start, gt.task.goldPatch);
+  const target: Record<string, string> = {};
+  for (const fp of parsePatch(gt.task.goldPatch)) {
+    const path = fp.newPath ?? fp.oldPath;
+    if (!path || start[path] === undefined)
+      throw new Error(`oracle: gold patch changes ${path}, which the workspace does not have`);
+    target[path] = gold[path];
+  }
+  const plan: Plan = {
+    gt,
+    start,
+    target,
+    testFiles: new Set(gt.repo.testFiles),
+    o,
+    npm: rng.chance(o.npmRate),
+    targeted: rng.chance(o.targetedRate),
+    stale: rng.chance(o.staleEditRate),
+    reread: rng.chance(0.5),
+    searchMiss: rng.chance(o.searchMissRate),
+    together: rng.chance(0.5),
+  };
+  const first = remainingEdits(plan, start)[0];
+  if (first && rng.chance(o.mistakeRate) && !first.old_string.includes('\n')) {
+    const w = wrongVariant(first.old_string, first.new_string);
+    if (w && !start[first.path].includes(w))
+      plan.wrong = { path: first.path, old_string: first.old_string, new_string: w };
+  }
+  return plan;
+}
+
+/** The edits still needed to turn `files` into the target, file by file (gold patch order). */
+function remainingEdits(p: Plan, files: Record<string, string>): EditCall[] {
+  const out: EditCall[] = [];
+  for (const path of Object.keys(p.target)) {
+    if (files[path] === p.target[path]) continue;
+    const [fp] = parsePatch(repoDiff({ [path]: files[path] }, { [path]: p.target[path] }));
+    if (fp) out.push(...editsForFile(files[path], fp).edits);
+  }
+  return out;
+}
+
+/** The workspace files after the edits the history shows applied (exact text replaced). */
+function replay(p: Plan, h: History): Record<string, string> {
+  const files = { ...p.start };
+  for (const c of h.calls) {
+    const path = typeof c.args.path === 'string' ? c.args.path.replace(/^(\.\/|\/repo\/)/, '') : '';
+    if (c.name === 'edit' && /^edited /.test(c.output ?? '') && files[path] !== undefined) {
+      const { old_string: a, new_string: b, replace_all: all } = c.args as Record<string, string>;
+      if (typeof a === 'string' && typeof b === 'string')
+        files[path] = all ? files[path].split(a).join(b) : files[path].replace(a, () => b);
+    } else if (
+      c.name === 'write' &&
+      /^wrote /.test(c.output ?? '') &&
+      typeof c.args.content === 'string'
     )
-      return /(?:const|let)\s+([A-Za-z_$][\w$]*)/.exec(lines[i])?.[1];
+      files[path] = c.args.content;
   }
-  return undefined;
+  return files;
 }
 
-// A plausible wrong variant of a changed line: a different operator or constant than the fix.
-function wrongVariant(line: string, right: string): string | undefined {
-  const swaps: [RegExp, string][] = [
-    [/ < /, ' > '],
-    [/ <= /, ' >= '],
-    [/ > /, ' < '],
-    [/ >= /, ' <= '],
-    [/ \+ /, ' * '],
-    [/ - /, ' / '],
-    [/\b(\d+)\b/, '$1 + 1'],
-    [/ === /, ' == '],
-  ];
-  for (const [re, rep] of swaps) {
-    if (!re.test(line)) continue;
-    const w = line.replace(re, rep);
-    if (w !== line && w !== right) return w;
-  }
-  return undefined;
-}
+const words = (cmd: string) => cmd.trim().split(/\s+/);
 
-// One line per edit: the changed line itself when the change is one line.
-function editSummary(edits: EditCall[]): string {
-  return edits
-    .map((e) => {
-      const a = e.old_string.split('\n');
-      const b = e.new_string.split('\n');
-      const i = a.findIndex((l, k) => l !== b[k]);
-      return a.length === 1 && b.length === 1
-        ? `${e.path}:${e.line}: \`${a[0].trim()}\` -> \`${b[0].trim()}\`.`
-        : `${e.path}: rewrote the lines near ${e.line + Math.max(0, i)}.`;
-    })
+/** The test script's command with only the given test files (the others dropped). */
+function withFiles(script: string, p: Plan, keep: (f: string) => boolean): string {
+  return words(script)
+    .filter((w) => !p.testFiles.has(w) || keep(w))
     .join(' ');
 }
 
-/** Builds the whole plan of an oracle episode for a task. */
-export function oraclePlan(gt: GymTask, options: Partial<OracleOptions> = {}): Step[] {
-  const o = { ...DEFAULT_ORACLE_OPTIONS, ...options };
-  const rng = new Rng(o.seed * 7919 + 17);
-  const files = agentFiles(gt);
-  const testCmd = visibleTestCmd(gt);
-  const steps: Step[] = [];
-  // What a lean agent pipes test output through: failures with a little context first, then
-  // only the totals once it believes the fix is in.
-  const nodeTest = /\bnode\b.*--test\b/.test(testCmd);
-  const failuresCmd = nodeTest
-    ? `${testCmd} 2>&1 | grep -E -A${rng.pick([8, 12])} '^\\s*not ok' | head -n 60`
-    : `${testCmd} 2>&1 | tail -n 40`;
-  const totalsCmd = nodeTest
-    ? `${testCmd} 2>&1 | grep -E '^# (tests|pass|fail)'`
-    : `${testCmd} 2>&1 | tail -n 15`;
-  const runTests: Step = {
-    content: rng.pick([
-      'Let me run the tests first.',
-      'Running the test suite to see what fails.',
-      null,
-    ]),
-    calls: [['bash', { command: failuresCmd }]],
-  };
-  const explore: Step = rng.chance(0.5)
-    ? { content: null, calls: [['list', { path: '.', depth: 2 }]] }
-    : { content: null, calls: [['read', { path: 'package.json' }]] };
-  if (rng.chance(o.exploreRate)) {
-    if (rng.chance(0.5)) steps.push(explore, runTests);
-    else steps.push(runTests, explore);
-  } else steps.push(runTests);
-
-  const patches = parsePatch(gt.task.goldPatch);
-  const allEdits: EditCall[] = [];
-  for (const fp of patches) {
-    const path = fp.oldPath ?? fp.newPath;
-    if (!path || files[path] === undefined)
-      throw new Error(`oracle: gold patch changes ${path}, which the workspace does not have`);
-    const { edits } = editsForFile(files[path], fp);
-    const lines = files[path].split('\n');
-    const symbol = enclosingSymbol(lines, edits[0].line - 1);
-    const where = edits[0].line;
-    const read: Step = {
-      content: null,
-      calls: [['read', { path, offset: Math.max(1, where - 12), limit: 30 }]],
-    };
-    if (symbol && rng.chance(0.85)) {
-      const pattern = rng.chance(0.5)
-        ? `${escapeRe(symbol)}\\(`
-        : `(function|class|const) ${escapeRe(symbol)}\\b|^\\s+${escapeRe(symbol)}\\(`;
-      const search: Step = {
-        content: rng.pick([`The failure points at ${symbol}; let me find it.`, null]),
-        calls: [['search', { pattern, ...(rng.chance(0.5) ? { glob: '*.{js,ts}' } : {}) }]],
-      };
-      steps.push(search, read);
-    } else {
-      steps.push(read);
-    }
-    allEdits.push(...edits);
-  }
-
-  // A wrong first edit: change the line differently, see the tests still fail, then fix it.
-  const first = allEdits[0];
-  const wrong =
-    first && rng.chance(o.mistakeRate) && first.old_string.split('\n').length === 1
-      ? wrongVariant(first.old_string, first.new_string)
-      : undefined;
-  if (
-    first &&
-    wrong &&
-    files[first.path].split(first.old_string).length === 2 &&
-    !files[first.path].includes(wrong)
-  ) {
-    steps.push({
-      content: 'This comparison looks off; trying a change.',
-      calls: [['edit', { path: first.path, old_string: first.old_string, new_string: wrong }]],
-    });
-    steps.push({ content: null, calls: [['bash', { command: totalsCmd }]] });
-    steps.push({
-      content: 'Still failing: that was the wrong change. Fixing it properly.',
-      calls: [['edit', { path: first.path, old_string: wrong, new_string: first.new_string }]],
-    });
-    allEdits.shift();
-  }
-  // Edits of one file go in one turn or one per turn, by seed.
-  const together = rng.chance(0.5);
-  for (let i = 0; i < allEdits.length; ) {
-    // Together: the run of consecutive edits to the same file as edit i.
-    let end = i + 1;
-    while (together && end < allEdits.length && allEdits[end].path === allEdits[i].path) end++;
-    const batch = allEdits.slice(i, end);
-    steps.push({
-      content: i === 0 ? rng.pick(['Found the bug; fixing it.', 'Applying the fix.', null]) : null,
-      calls: batch.map((e) => [
-        'edit',
-        { path: e.path, old_string: e.old_string, new_string: e.new_string },
-      ]),
-    });
-    i += batch.length;
-  }
-  steps.push({ content: null, calls: [['bash', { command: totalsCmd }]] });
-  steps.push({
-    content: null,
-    calls: [
-      [
-        'finish',
-        {
-          summary: `${editSummary(first ? [first, ...allEdits.filter((e) => e !== first)] : allEdits)} Tests pass.`,
-        },
-      ],
-    ],
+/** Decides the next step from the history. */
+export function nextStep(p: Plan, h: History): Step {
+  const rng = new Rng(p.o.seed * 104729 + h.turns * 31 + 7);
+  const say = (...xs: (string | null)[]) => rng.pick(xs);
+  const files = replay(p, h);
+  const seen = seenLines(h);
+  const paths = seenPaths(h);
+  const bash = (command: string, content: string | null = null): Step => ({
+    content,
+    calls: [['bash', { command }]],
   });
-  return steps;
+  const script = seenTestScript(h) ?? npmEcho(h);
+  const ran = h.calls.filter((c) => c.name === 'bash');
+  const lastChange = h.calls.findLastIndex(
+    (c) => (c.name === 'edit' || c.name === 'write') && /^(edited|wrote) /.test(c.output ?? ''),
+  );
+  const lastRun = h.calls.findLastIndex((c) => c.name === 'bash');
+
+  // 1. The test command: from package.json, or by running `npm test`.
+  if (!script) {
+    if (p.npm && ran.length === 0) return bash('npm test', say('Running the tests first.', null));
+    return {
+      content: say('Let me see how the tests run.', null),
+      calls: [['read', { path: 'package.json' }]],
+    };
+  }
+  // Test files of the script that exist (the overview shows them; hidden ones are absent).
+  const present = (f: string) => p.start[f] !== undefined && paths.has(f);
+  const full = withFiles(script, p, present);
+  const failing = [...p.testFiles].filter(
+    (f) => present(f) && p.gt.task.statement.includes(`${f} >`),
+  );
+  if (ran.length === 0) {
+    const cmd =
+      p.targeted && failing.length ? withFiles(script, p, (f) => failing.includes(f)) : full;
+    return bash(
+      cmd,
+      say('Running the tests to see what fails.', 'Let me run the tests first.', null),
+    );
+  }
+  // `npm test` named a test file that is not there: run the ones that are.
+  if (ran.length === 1 && /Could not find '/.test(ran[0].output ?? '') && !passed(ran[0].output))
+    return bash(full, say('One listed test file does not exist; running the ones that do.'));
+
+  const todo = remainingEdits(p, files);
+  if (todo.length === 0) {
+    if (
+      lastRun > lastChange &&
+      passed(h.calls[lastRun].output) &&
+      h.calls[lastRun].args.command === full
+    )
+      return {
+        content: null,
+        calls: [['finish', { summary: summarize(p.start, files, Object.keys(p.target)) }]],
+      };
+    return bash(full, say('Re-running the tests.', null));
+  }
+  // After the wrong first fix: run the tests (they still fail), then fix it properly.
+  const appliedEdits = h.calls.filter((c) => c.name === 'edit' && /^edited /.test(c.output ?? ''));
+  if (
+    p.wrong &&
+    appliedEdits.length === 1 &&
+    appliedEdits[0].args.new_string === p.wrong.new_string &&
+    lastRun < lastChange
+  )
+    return bash(full);
+
+  const first = todo[0];
+  const path = first.path;
+  // 2. Find the code: search for the definition of a symbol around the change that an
+  // observation has named (a suite, a test name, the statement), so that the file and the
+  // line to read from come from a search hit; else list the folders down to the file.
+  const esc = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const hitIn = (c: (typeof h.calls)[number]) =>
+    c.name === 'search' && new RegExp(`^${esc}:\\d+:`, 'm').test(c.output ?? '');
+  if (!h.calls.some(hitIn)) {
+    const lines = files[path].split('\n');
+    const named = symbolsAround(lines, first.line - 1).filter((s) =>
+      mentioned(s.name, h.observations),
+    );
+    const searched = h.calls.filter((c) => c.name === 'search');
+    for (const s of named) {
+      const pattern = definitionPattern(s);
+      if (!simulateSearch(files, pattern).some((x) => x.path === path)) continue;
+      if (searched.some((c) => c.args.pattern === pattern)) continue;
+      if (p.searchMiss && searched.length === 0) {
+        const miss = wrongKindPattern(s);
+        if (simulateSearch(files, miss).length === 0)
+          return {
+            content: say(`Looking for ${s.name}.`, null),
+            calls: [['search', { pattern: miss }]],
+          };
+      }
+      return {
+        content: say(
+          `The failures point at ${s.name}; let me find it.`,
+          `Looking for ${s.name}.`,
+          null,
+        ),
+        calls: [['search', { pattern }]],
+      };
+    }
+    if (!paths.has(path)) {
+      const parts = path.split('/');
+      for (let k = 1; k < parts.length; k++) {
+        const dir = parts.slice(0, k).join('/');
+        const child = parts.slice(0, k + 1).join('/');
+        if (paths.has(dir) && !paths.has(child))
+          return { content: null, calls: [['list', { path: dir }]] };
+      }
+      return { content: null, calls: [['list', { path: '.', depth: 4 }]] };
+    }
+  }
+  // 3. See the lines to change.
+  const unseen = (e: EditCall) =>
+    e.old_string.split('\n').some((l) => l.trim() && !seen.has(l.trim()));
+  const lastCall = h.calls[h.calls.length - 1];
+  const failedEdit = lastCall?.name === 'edit' && !/^edited /.test(lastCall.output ?? '');
+  if (
+    unseen(first) ||
+    (failedEdit &&
+      p.reread &&
+      !h.calls.some(
+        (c, i) =>
+          i > 0 &&
+          c.name === 'read' &&
+          h.calls[i - 1].name === 'edit' &&
+          !/^edited /.test(h.calls[i - 1].output ?? ''),
+      ))
+  ) {
+    const read = readWindow(files[path], first, h, path);
+    const same = h.calls.some(
+      (c) => c.name === 'read' && JSON.stringify(c.args) === JSON.stringify(read),
+    );
+    if (!same)
+      return {
+        content: failedEdit ? say('Re-reading the exact text.', null) : null,
+        calls: [['read', read]],
+      };
+  }
+  // 4. Edit: first the seeded mistakes, then the real change.
+  const attempted = h.calls.some((c) => c.name === 'edit');
+  if (p.stale && !attempted && !first.old_string.includes('\n')) {
+    const misremembered = wrongVariant(first.old_string, first.new_string);
+    if (misremembered && !files[path].includes(misremembered))
+      return {
+        content: say('Fixing it.', null),
+        calls: [['edit', { path, old_string: misremembered, new_string: first.new_string }]],
+      };
+  }
+  if (
+    p.wrong &&
+    appliedEdits.length === 0 &&
+    first.path === p.wrong.path &&
+    first.old_string === p.wrong.old_string
+  )
+    return {
+      content: say('This looks off; trying a change.', null),
+      calls: [['edit', { path, old_string: p.wrong.old_string, new_string: p.wrong.new_string }]],
+    };
+  // Edits of one file go in one turn (when their lines are all seen) or one per turn, by seed.
+  const batch = [first];
+  if (p.together)
+    for (const e of todo.slice(1)) {
+      if (e.path !== path || unseen(e)) break;
+      batch.push(e);
+    }
+  // Later edits' old text was computed on the file before the earlier ones in the batch: a
+  // batch is only safe when they do not overlap, which editsForFile guarantees (unique text).
+  return {
+    content: appliedEdits.length === 0 ? say('Found it; fixing.', 'Applying the fix.', null) : null,
+    calls: batch.map((e) => [
+      'edit',
+      { path: e.path, old_string: e.old_string, new_string: e.new_string },
+    ]),
+  };
+}
+
+/** Every step the oracle takes when its own replies are all that happens (for tests and inspection). */
+export function oracleFirstStep(gt: GymTask, options: Partial<OracleOptions> = {}): Step {
+  return nextStep(makePlan(gt, options), readHistory([]));
 }
 
 /** An oracle Model for one task. */
 export function createOracleModel(gt: GymTask, options: Partial<OracleOptions> = {}): Model {
-  const steps = oraclePlan(gt, options);
+  const plan = makePlan(gt, options);
   const id = `oracle:seed=${options.seed ?? DEFAULT_ORACLE_OPTIONS.seed}`;
   return {
     id,
     async complete(req: CompletionRequest): Promise<CompletionResponse> {
-      const turn = req.messages.filter((m) => m.role === 'assistant').length;
-      const step = steps[turn];
-      if (!step)
-        throw new ModelError(
-          `oracle: no step ${turn + 1} (plan has ${steps.length}); the episode should have finished`,
-        );
+      const h = readHistory(req.messages);
+      let step: Step;
+      try {
+        step = nextStep(plan, h);
+      } catch (e) {
+        throw new ModelError(`oracle: ${(e as Error).message}`);
+      }
       const known = new Set(req.tools.map((t) => t.function.name));
       const tool_calls: ToolCall[] = step.calls.map(([name, args], k) => {
         if (!known.has(name)) throw new ModelError(`oracle: the harness offers no "${name}" tool`);
         return {
-          id: `call_${turn + 1}_${k + 1}`,
+          id: `call_${h.turns + 1}_${k + 1}`,
           type: 'function',
           function: { name, arguments: JSON.stringify(args) },
         };

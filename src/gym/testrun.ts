@@ -97,11 +97,13 @@ export const sandboxTestRunner: TestRunner = {
         ...tapTotals(r.output),
       };
       // Never read a node:test verdict from stdout: code under test can print anything.
+      // Test files are reported where the command saw them (the sandbox's fixed workdir).
+      const shown = sandbox.workdir ?? sandbox.root;
       const parsed = nodeTest
-        ? parseNodeEvents(v.lines.join('\n'), sandbox.root)
-        : pickParse('', r.output, sandbox.root);
+        ? parseNodeEvents(v.lines.join('\n'), shown)
+        : pickParse('', r.output, shown);
       if (nodeTest) {
-        const seen = checkLines(v.lines, sandbox.root);
+        const seen = checkLines(v.lines, shown);
         integrity.duplicateIds = seen.duplicates;
         integrity.failedFiles = seen.failedFiles;
         integrity.passedFiles = seen.passedFiles;

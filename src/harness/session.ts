@@ -159,6 +159,7 @@ export class Session {
     const run = timer.signal;
     const ctx: ToolContext = {
       root: this.sandbox.root,
+      workdir: this.sandbox.workdir,
       sandbox: this.sandbox,
       spillDir: o.spillDir ?? join(this.sandbox.root, '.loopsmith', 'out'),
       readRoots: o.readRoots ?? [],

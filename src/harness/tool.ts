@@ -6,6 +6,11 @@ import type { Sandbox } from '../sandbox/types.js';
 export interface ToolContext {
   /** Real path of the workspace root. File tools resolve every path against it and refuse to leave it. */
   root: string;
+  /**
+   * The fixed path commands see the workspace at (e.g. /repo): file tools take paths under
+   * it as paths of the workspace, so a path copied from command output works. @default root
+   */
+  workdir?: string;
   sandbox: Sandbox;
   /** Host directory where full outputs of truncated commands are saved; inside `root` or in `readRoots`, so `read` reaches it. */
   spillDir: string;

@@ -2,8 +2,10 @@
 // hostname), sees the host filesystem read-only with homes and sockets hidden, writes only
 // to the workspace (its .git read-only) and a private /tmp, gets an allowlisted environment,
 // no capabilities, a seccomp filter, and per-command cgroup limits on memory and processes.
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
-import { dirname } from 'node:path';
+// The workspace appears at a fixed path (/repo) as well as its host path, and commands
+// start there, so outputs never carry a random temporary directory.
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandCgroup, type Controller } from './cgroup.js';
 import { buildEnv, positive, resolveOptions, type SandboxOptions } from './options.js';
@@ -11,6 +13,7 @@ import { isInside, resolveCwd, resolveRoot } from './paths.js';
 import { bwrapAvailable, type LimitEnforcement, probeLimits } from './probe.js';
 import { seccompFile } from './seccomp.js';
 import { fileSizeLimit, joinStderr, runProcess, shellQuote } from './spawn.js';
+import { toolchainNodeModules } from './toolchain.js';
 import type { ExecOptions, ExecResult, Sandbox } from './types.js';
 
 /** Directories covered by an empty tmpfs: homes, runtime sockets (a read-only mount does not stop connect() on a Unix socket), temp dirs. */
@@ -40,6 +43,7 @@ const SECCOMP_FD = 3;
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap' as const;
   readonly root: string;
+  readonly workdir: string;
   readonly options: SandboxOptions;
   /** Which limits are enforced by what; recorded so a run can report it. */
   readonly limits: LimitEnforcement;
@@ -55,6 +59,7 @@ export class BwrapSandbox implements Sandbox {
     const bw = bwrapAvailable();
     if (!bw.ok) throw new Error(`bubblewrap is not usable here: ${bw.reason}. ${bw.installHint}`);
     this.options = resolveOptions(options);
+    this.workdir = this.options.mountPoint;
     this.home = this.options.home ?? '/tmp';
     this.hidden = this.options.hidePaths.map((p) => hiddenPath(p));
     this.exposed = exposedPaths(this.options.exposePaths);
@@ -76,7 +81,10 @@ export class BwrapSandbox implements Sandbox {
     const env = buildEnv(this.options.envAllowlist, options.env, this.home);
     const filter = seccompFile();
     const { root, home, hidden, exposed } = this;
-    const args = bwrapArgs({ root, cwd, env, home, hidden, exposed });
+    const mount = this.workdir;
+    const inner = cwd === root ? mount : `${mount}/${relative(root, cwd).split(sep).join('/')}`;
+    const nodeModules = toolchainNodeModules() ?? undefined;
+    const args = bwrapArgs({ root, cwd: inner, env, home, hidden, exposed, mount, nodeModules });
     if (filter) args.unshift('--seccomp', String(SECCOMP_FD));
     const argv = ['bwrap', ...args, '--', ...this.inner(command)];
     const cg =
@@ -122,7 +130,12 @@ export class BwrapSandbox implements Sandbox {
 /** What one command's sandbox looks like; all paths real and absolute. */
 export interface BwrapPlan {
   root: string;
+  /** Where commands start, as seen inside (under `mount` when one is set). */
   cwd: string;
+  /** Fixed path where the workspace also appears (a top-level directory), e.g. /repo. */
+  mount?: string;
+  /** Host folder shown read-only at /node_modules (fallback packages, see toolchain.ts). */
+  nodeModules?: string;
   env: Record<string, string>;
   home: string;
   /** Extra paths to hide (directories get a tmpfs, files /dev/null). */
@@ -133,7 +146,7 @@ export interface BwrapPlan {
 
 /** The bwrap arguments (everything before `--`) for one command. */
 export function bwrapArgs(plan: BwrapPlan): string[] {
-  const { root, cwd, env, home, hidden, exposed } = plan;
+  const { root, cwd, env, home, hidden, exposed, mount, nodeModules } = plan;
   const a = [
     '--unshare-net',
     '--unshare-pid',
@@ -145,7 +158,16 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   // As root bwrap keeps every capability unless told otherwise; CAP_SYS_ADMIN alone would
   // let the command remount / read-write.
   a.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session');
-  a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  // The host's top-level entries read-only on an empty root, so that the fixed workspace
+  // path and /node_modules can be created (a read-only bind of / cannot take new
+  // directories); the root itself is remounted read-only once everything is in place.
+  a.push('--tmpfs', '/');
+  for (const e of topLevel()) {
+    if (e.name === mount?.slice(1) || (nodeModules && e.name === 'node_modules')) continue;
+    if (e.link !== undefined) a.push('--symlink', e.link, `/${e.name}`);
+    else a.push('--ro-bind', `/${e.name}`, `/${e.name}`);
+  }
+  a.push('--dev', '/dev', '--proc', '/proc');
   // Privileged bwrap leaves /proc/sys writable (it only checks the directory's own mode),
   // and most sysctls are host-wide: uid 0 could retune the host kernel.
   for (const p of PROC_READ_ONLY) a.push('--ro-bind-try', p, p);
@@ -159,12 +181,23 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   for (const p of exposed) a.push('--ro-bind', p, p);
   // After the tmpfs mounts, so a workspace under /tmp or a home directory shows through.
   a.push('--bind', root, root);
+  if (mount) a.push('--bind', root, mount);
   const git = `${root}/.git`;
   if (existsSync(git)) {
     const real = realpathSync(git);
-    if (isInside(root, real)) a.push('--ro-bind', real, real);
+    if (isInside(root, real)) {
+      a.push('--ro-bind', real, real);
+      if (mount) a.push('--ro-bind', real, `${mount}/${relative(root, real)}`);
+    }
   }
   for (const h of hidden) if (!isInside(h.path, root)) hide(h);
+  // The same hidden paths inside the workspace, as seen at the fixed path.
+  if (mount)
+    for (const h of hidden)
+      if (isInside(root, h.path) && h.path !== root)
+        hide({ ...h, path: `${mount}/${relative(root, h.path)}` });
+  if (nodeModules) a.push('--ro-bind', nodeModules, '/node_modules');
+  a.push('--remount-ro', '/');
   if (home !== '/tmp' && !isInside(root, home)) a.push('--dir', home);
   a.push('--clearenv');
   for (const [k, v] of Object.entries(env)) a.push('--setenv', k, v);
@@ -205,6 +238,17 @@ function exposedPaths(requested: readonly string[]): string[] {
   if (HIDDEN_DIRS.some((d) => isInside(d, self)) && !out.some((p) => isInside(p, self)))
     out.push(self);
   return out;
+}
+
+// Entries of the host's /, read once (the layout of / does not change under a running process).
+let top: { name: string; link?: string }[] | undefined;
+function topLevel(): { name: string; link?: string }[] {
+  top ??= readdirSync('/', { withFileTypes: true })
+    .filter((e) => e.name !== 'proc' && e.name !== 'dev')
+    .map((e) =>
+      e.isSymbolicLink() ? { name: e.name, link: readlinkSync(`/${e.name}`) } : { name: e.name },
+    );
+  return top;
 }
 
 // A symlink (e.g. /var/run -> /run) is covered by its target's mount.

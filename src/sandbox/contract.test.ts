@@ -39,9 +39,20 @@ for (const kind of ['none', 'bwrap'] as const) {
     });
 
     test('runs in the workspace root by default, or in a cwd inside it', async () => {
-      assert.equal((await sb.exec('pwd')).output, `${ws.dir}\n`);
-      assert.equal((await sb.exec('pwd', { cwd: 'sub' })).output, `${ws.dir}/sub\n`);
-      assert.equal((await sb.exec('pwd', { cwd: join(ws.dir, 'sub') })).output, `${ws.dir}/sub\n`);
+      // bwrap shows the workspace at a fixed path (and its host path); none at its host path.
+      const at = kind === 'bwrap' ? '/repo' : ws.dir;
+      assert.equal(sb.workdir, at);
+      assert.equal((await sb.exec('pwd')).output, `${at}\n`);
+      assert.equal((await sb.exec('pwd', { cwd: 'sub' })).output, `${at}/sub\n`);
+      assert.equal((await sb.exec('pwd', { cwd: join(ws.dir, 'sub') })).output, `${at}/sub\n`);
+      if (kind === 'bwrap') {
+        // One workspace, two paths: a write through either is seen through the other.
+        const r = await sb.exec(
+          `echo hi > /repo/sub/both && cat ${ws.dir}/sub/both && rm ${ws.dir}/sub/both`,
+        );
+        assert.equal(r.output, 'hi\n');
+        assert.notEqual((await sb.exec('touch /not-writable')).exitCode, 0, '/ stays read-only');
+      }
     });
 
     test('refuses a cwd outside the workspace, also through a symlink', async () => {

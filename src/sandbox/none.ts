@@ -13,11 +13,13 @@ import type { ExecOptions, ExecResult, Sandbox } from './types.js';
 export class NoneSandbox implements Sandbox {
   readonly kind = 'none' as const;
   readonly root: string;
+  readonly workdir: string;
   readonly options: SandboxOptions;
   private readonly home: string;
 
   constructor(root: string, options: Partial<SandboxOptions> = {}) {
     this.root = resolveRoot(root);
+    this.workdir = this.root;
     this.options = resolveOptions(options);
     this.home = this.options.home ?? join(tmpdir(), 'loopsmith-home');
   }

@@ -37,6 +37,12 @@ export interface SandboxOptions extends SandboxLimits {
    * uses rlimits only (RLIMIT_AS, and RLIMIT_NPROC which binds no root process). @default true
    */
   cgroups: boolean;
+  /**
+   * Where the bwrap sandbox shows the workspace (commands start there; the host path is
+   * bound too, so host-side callers may still pass it). A fixed path keeps random temp
+   * directories out of everything a model reads. @default '/repo'
+   */
+  mountPoint: string;
 }
 
 /** Memory cap default: 4 GiB. */
@@ -64,6 +70,7 @@ export const DEFAULT_SANDBOX_OPTIONS: Readonly<SandboxOptions> = Object.freeze({
   hidePaths: [],
   exposePaths: [],
   cgroups: true,
+  mountPoint: '/repo',
 });
 
 // Names that look like credentials are refused even when a caller passes them explicitly,
@@ -87,6 +94,15 @@ export function resolveOptions(options: Partial<SandboxOptions> = {}): SandboxOp
   positive('maxFileBytes', merged.maxFileBytes);
   positive('memoryBytes', merged.memoryBytes);
   positive('maxProcesses', merged.maxProcesses);
+  if (
+    typeof merged.mountPoint !== 'string' ||
+    !/^\/[A-Za-z0-9._-]+$/.test(merged.mountPoint) ||
+    ['/proc', '/dev', '/tmp', '/sys'].includes(merged.mountPoint)
+  ) {
+    throw new TypeError(
+      `sandbox option mountPoint must be a top-level directory such as /repo, got ${JSON.stringify(merged.mountPoint)}`,
+    );
+  }
   if (!Array.isArray(merged.envAllowlist)) {
     throw new TypeError('sandbox option envAllowlist must be an array of variable names');
   }

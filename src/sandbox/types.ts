@@ -41,5 +41,10 @@ export interface Sandbox {
   readonly kind: 'bwrap' | 'none';
   /** Real path of the workspace root (symlinks resolved). */
   readonly root: string;
+  /**
+   * Where commands see the workspace: a fixed path (bwrap: /repo) so outputs never carry a
+   * random temp path, or `root` itself (none). Commands start there.
+   */
+  readonly workdir: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
 }

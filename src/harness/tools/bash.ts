@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type DirHandle, harnessDir } from '../../sandbox/safe-fs.js';
 import { type Tool, type ToolContext, ToolError, type ToolResult } from '../tool.js';
 import { shownPath } from './paths.js';
+import { compactNodeTestOutput } from './test-output.js';
 import { cleanTerminal } from './text.js';
 
 export interface BashLimits {
@@ -116,12 +117,19 @@ async function runBash(
       signal: ctx.signal,
     });
     // Colours and progress-bar redraws cost tokens and carry nothing; the spill file keeps them.
-    const text = cleanTerminal(r.output).replace(/\n$/, '');
+    const clean = cleanTerminal(r.output).replace(/\n$/, '');
+    // node:test's TAP is mostly timings and passing tests; the spill file keeps it whole.
+    const compact = compactNodeTestOutput(clean);
+    const text = compact ?? clean;
     // The sandbox keeps up to its own (larger) cap; the model gets a much smaller head + tail.
     const cut = headTail(text, BASH_LIMITS.headTailLines, BASH_LIMITS.maxChars);
     let body = text === '' ? '(no output)' : text;
     let spilled: string | undefined;
-    if (cut || r.truncated) {
+    if (compact !== null && !cut && !r.truncated) {
+      await writeFile(spillPath, r.output);
+      spilled = shownPath(ctx.root, spillPath);
+      body = `${body}\n[test output compacted; full output: ${spilled}]`;
+    } else if (cut || r.truncated) {
       // Past its cap the sandbox has written the full text to spillPath; below it, `text` is complete.
       if (!r.truncated) await dir.writeFile(name, r.output);
       if (dir.readFile(name, 0) !== null) spilled = shownPath(ctx.root, spillPath);

@@ -87,7 +87,7 @@ export const editTool: Tool<typeof schema> = {
   description: 'Replace exact text in a file; old_string must be unique unless replace_all.',
   schema,
   async execute(args, ctx) {
-    const { abs, rel } = await resolvePath(ctx.root, args.path, 'write');
+    const { abs, rel } = await resolvePath(ctx.root, args.path, 'write', [], ctx.workdir);
     const st = await stat(abs).catch(() => null);
     if (!st)
       throw new ToolError(

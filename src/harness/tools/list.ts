@@ -74,7 +74,7 @@ export const listTool: Tool<typeof schema> = {
   description: 'List a folder as a tree (gitignored files hidden).',
   schema,
   async execute(args, ctx) {
-    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read');
+    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read', [], ctx.workdir);
     const st = await stat(abs).catch(() => null);
     if (!st) throw new ToolError(`folder not found: ${rel}${await didYouMean(ctx.root, rel)}`);
     if (!st.isDirectory()) throw new ToolError(`${rel} is a file; use read to see its contents`);

@@ -69,3 +69,16 @@ test('empty paths, NUL bytes and symlink loops get precise errors', async () => 
   await refused(resolvePath(ws.root, 'loop1', 'write'), /too many levels of symbolic links/);
   await refused(resolvePath(ws.root, 'loop1/x', 'read'), /too many levels of symbolic links/);
 });
+
+test('paths under the sandbox workdir (/repo) are paths of the workspace; without it they stay outside', async () => {
+  assert.equal((await resolvePath(ws.root, '/repo/src/a.ts', 'read', [], '/repo')).rel, 'src/a.ts');
+  assert.equal((await resolvePath(ws.root, '/repo', 'read', [], '/repo')).rel, '.');
+  assert.equal((await resolvePath(ws.root, '/repo/', 'read', [], '/repo')).rel, '.');
+  await refused(resolvePath(ws.root, '/repo/src/a.ts', 'read'), /outside the workspace/);
+  await refused(resolvePath(ws.root, '/repository/x', 'read', [], '/repo'), /outside the workspace/);
+  await refused(
+    resolvePath(ws.root, '/repo/../etc/passwd', 'read', [], '/repo'),
+    /outside the workspace/,
+  );
+  await refused(resolvePath(ws.root, '/repo/.git/config', 'write', [], '/repo'), /inside \.git/);
+});

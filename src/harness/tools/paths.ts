@@ -44,15 +44,20 @@ function inside(root: string, p: string): string | null {
  * Resolves a model-given path against the workspace root, or throws a ToolError saying why
  * not. Reads may also reach an absolute path inside one of `readRoots` (the session's spill
  * directory, which lives outside the user's repository); `rel` is then the absolute path.
+ * `workdir` is where commands see the workspace (e.g. /repo): a path under it means the
+ * same file under the root, so paths copied from test output work.
  */
 export async function resolvePath(
   root: string,
   input: string,
   mode: 'read' | 'write',
   readRoots: readonly string[] = [],
+  workdir?: string,
 ): Promise<ResolvedPath> {
   if (typeof input !== 'string' || input.trim() === '') throw new ToolError('path is empty');
   if (input.includes('\0')) throw new ToolError('path contains a NUL byte');
+  if (workdir && workdir !== root && (input === workdir || input.startsWith(`${workdir}/`)))
+    input = input === workdir ? '.' : input.slice(workdir.length + 1) || '.';
   if (mode === 'read' && isAbsolute(input)) {
     for (const extra of readRoots) {
       const realExtra = await realpath(extra).catch(() => null);

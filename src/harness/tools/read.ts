@@ -73,7 +73,7 @@ export const readTool: Tool<typeof schema> = {
   description: 'Read a text file as numbered lines.',
   schema,
   async execute(args, ctx) {
-    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read', ctx.readRoots);
+    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read', ctx.readRoots, ctx.workdir);
     const st = await stat(abs).catch(() => null);
     if (!st) throw new ToolError(`file not found: ${rel}${await didYouMean(ctx.root, rel)}`);
     if (st.isDirectory())

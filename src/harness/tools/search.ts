@@ -50,7 +50,7 @@ export const searchTool: Tool<typeof schema> = {
   schema,
   async execute(args, ctx) {
     const re = compilePattern(args.pattern);
-    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read');
+    const { abs, rel } = await resolvePath(ctx.root, args.path, 'read', [], ctx.workdir);
     const st = await stat(abs).catch(() => null);
     if (!st) throw new ToolError(`path not found: ${rel}${await didYouMean(ctx.root, rel)}`);
     const { maxMatches, maxLineChars, maxFileBytes } = SEARCH_LIMITS;

@@ -18,7 +18,7 @@ export const writeTool: Tool<typeof schema> = {
   description: 'Create or overwrite a file.',
   schema,
   async execute(args, ctx) {
-    const { abs, rel } = await resolvePath(ctx.root, args.path, 'write');
+    const { abs, rel } = await resolvePath(ctx.root, args.path, 'write', [], ctx.workdir);
     const st = await stat(abs).catch(() => null);
     if (st?.isDirectory()) throw new ToolError(`${rel} is a directory; give a file path`);
     if (st && !st.isFile()) throw new ToolError(`${rel} is not a regular file`);
