@@ -126,7 +126,7 @@ async function runBash(
     let body = text === '' ? '(no output)' : text;
     let spilled: string | undefined;
     if (compact !== null && !cut && !r.truncated) {
-      await writeFile(spillPath, r.output);
+      await dir.writeFile(name, r.output);
       spilled = shownPath(ctx.root, spillPath);
       body = `${body}\n[test output compacted; full output: ${spilled}]`;
     } else if (cut || r.truncated) {
