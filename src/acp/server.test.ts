@@ -9,8 +9,10 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { client, ndJsonStream, type SessionUpdate } from '@agentclientprotocol/sdk';
+import { writeTestMcpServer } from '../harness/mcp/test-server.js';
 import { CLI, copyFixtureRepo, writeScript } from '../harness/test-utils.js';
 import type { Trajectory } from '../harness/trajectory.js';
+import { bwrapAvailable } from '../sandbox/index.js';
 
 test('an ACP client runs a session: updates, permissions, client fs, follow-up, cancel', async () => {
   const { dir, cleanup } = copyFixtureRepo('calc-repo');
@@ -181,4 +183,57 @@ test('bad flags are a one-line usage error (exit 2)', async () => {
   );
   assert.equal(r.status, 2);
   assert.equal(r.stderr, 'loopsmith acp: --sandbox must be bwrap or none, got "docker"\n');
+});
+
+test('stdio MCP servers the editor names for a session join its tools', async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  const base = dirname(dir);
+  const server = writeTestMcpServer(base);
+  const script = writeScript(base, [[['calc__add', { a: 2, b: 3 }]], 'Five.']);
+  const sandbox = bwrapAvailable().ok ? 'bwrap' : 'none';
+  const child = spawn(
+    process.execPath,
+    [CLI, 'acp', '--model', `scripted:${script}`, '--sandbox', sandbox],
+    {
+      cwd: dir,
+      env: { ...process.env, LOOPSMITH_CONFIG: '', XDG_STATE_HOME: join(base, 'state') },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const updates: SessionUpdate[] = [];
+  try {
+    await client({ name: 'test-editor' })
+      .onNotification('session/update', ({ params }) => {
+        updates.push(params.update);
+      })
+      .connectWith(
+        ndJsonStream(
+          Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+          Readable.toWeb(child.stdout) as unknown as ReadableStream<Uint8Array>,
+        ),
+        async (agent) => {
+          await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+          const { sessionId } = await agent.request('session/new', {
+            cwd: dir,
+            mcpServers: [
+              { name: 'calc', command: server.command, args: server.args ?? [], env: [] },
+            ],
+          });
+          const r = await agent.request('session/prompt', {
+            sessionId,
+            prompt: [{ type: 'text', text: 'add 2 and 3' }],
+          });
+          assert.equal(r.stopReason, 'end_turn');
+        },
+      );
+    const call = updates.find((u) => u.sessionUpdate === 'tool_call');
+    assert.equal(call?.sessionUpdate === 'tool_call' && call.title, 'calc__add');
+    const done = updates.find((u) => u.sessionUpdate === 'tool_call_update');
+    assert.deepEqual(done?.sessionUpdate === 'tool_call_update' && done.content, [
+      { type: 'content', content: { type: 'text', text: '5' } },
+    ]);
+  } finally {
+    child.kill();
+    cleanup();
+  }
 });

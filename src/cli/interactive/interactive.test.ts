@@ -146,7 +146,7 @@ test('interactive session in tmux: task, follow-up, Ctrl-C, /undo, /diff, resume
   }
 });
 
-test('without a sandbox each command is asked first: no, then yes, then always', {
+test('without a sandbox each command is asked first (no, yes, always); /compact', {
   skip: !HAS_TMUX && 'tmux not installed',
 }, async () => {
   const { dir, cleanup } = copyFixtureRepo('calc-repo');
@@ -157,6 +157,7 @@ test('without a sandbox each command is asked first: no, then yes, then always',
     [['bash', { command: 'echo again' }]],
     [['bash', { command: 'echo again' }]],
     'Finished.',
+    'Made two files; the user declined the first.',
   ]);
   const env = { XDG_STATE_HOME: join(base, 'state'), LOOPSMITH_CONFIG: '', LOOPSMITH_MODEL: '' };
   try {
@@ -178,8 +179,17 @@ test('without a sandbox each command is asked first: no, then yes, then always',
     assert.equal(count(s, /\[y\]es \[n\]o \[a\]lways/), 3);
     assert.ok(!existsSync(join(dir, 'declined.txt')));
     assert.ok(existsSync(join(dir, 'allowed.txt')));
+    // /compact: the loop's own compaction, here a summary by the (scripted) model.
+    type('c', '/compact');
+    await waitFor('c', /compacted \(summary\): \d+ -> \d+ tokens/);
     type('c', '/exit');
-    await waitFor('c', /\[exit 0\]/);
+    const saved = /session saved: (\S+)/.exec(await waitFor('c', /\[exit 0\]/))?.[1] as string;
+    const sessions = join(base, 'state', 'loopsmith', 'sessions');
+    const t = JSON.parse(
+      readFileSync(join(sessions, readdirSync(sessions)[0], saved, 'trajectory.json'), 'utf8'),
+    ) as Trajectory;
+    assert.equal(t.compactions?.length, 1);
+    assert.match(String(t.messages[1].content), /Made two files; the user declined the first\./);
   } finally {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
     cleanup();

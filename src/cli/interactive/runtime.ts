@@ -2,11 +2,12 @@
 // and the workspace checkpoints (session start, and before each turn), and the operations the
 // prompt and the slash commands call.
 import type { Approval, ApprovalRequest } from '../../harness/approval.js';
+import { fitContext, promptTokens } from '../../harness/compact.js';
 import type { McpTools } from '../../harness/mcp/servers.js';
 import { Session } from '../../harness/session.js';
 import type { Tool } from '../../harness/tool.js';
 import { defaultTools } from '../../harness/tools/index.js';
-import type { Trajectory } from '../../harness/trajectory.js';
+import { saveTrajectory, type Trajectory } from '../../harness/trajectory.js';
 import type { Model } from '../../providers/model.js';
 import type { RunConfig } from '../config.js';
 import { startMcp } from '../run.js';
@@ -142,13 +143,26 @@ export class Runtime {
     await this.begin(await this.prepare(t, spec), t);
   }
 
-  /** Compacts the context now, when the loop offers it. */
+  /**
+   * Compacts the context now (`/compact`): the loop's own compaction (elide old outputs, then
+   * a summary by the model), asked to halve the next prompt. Runs between turns only.
+   */
   async compact(): Promise<string> {
-    const s = this.session as Session & { compact?: () => Promise<unknown> };
-    if (typeof s.compact !== 'function')
-      return 'compaction on demand is not available in this build';
-    const r = (await s.compact()) as { kind: string; before: number; after: number } | null;
-    return r ? `compacted (${r.kind}): ${r.before} -> ${r.after} tokens` : 'nothing to compact';
+    const t = this.session.trajectory;
+    const before = promptTokens(t);
+    const kinds: string[] = [];
+    const fit = await fitContext(
+      t,
+      this.model,
+      { window: before, reserve: Math.ceil(before / 2) },
+      this.setup.options.spillDir as string,
+      this.init.repo,
+      new AbortController().signal,
+      (c) => kinds.push(c.kind),
+    );
+    await saveTrajectory(this.setup.options.trajectoryPath as string, t);
+    if (kinds.length === 0) return `nothing to compact (${before} tokens)`;
+    return `compacted (${kinds.join(' + ')}): ${before} -> ${promptTokens(t)} tokens${fit === 'overflow' ? ' (no further)' : ''}`;
   }
 
   /** Ends this conversation and starts a fresh one (new trajectory) in the same workspace. */
