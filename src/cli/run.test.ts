@@ -58,6 +58,7 @@ test('a scripted model fixes a failing test end to end (exit 0, right diff, traj
     ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(r.events[0].type, 'session.started');
+    assert.ok(r.events[0].type === 'session.started' && /^Fix the failing/.test(r.events[0].task));
     const last = r.events.at(-1)!;
     assert.equal(last.type, 'session.completed');
     assert.ok(last.type === 'session.completed' && last.status === 'submitted' && last.turns === 6);

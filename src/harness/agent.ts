@@ -40,7 +40,7 @@ export async function runAgent(
   sandbox: Sandbox,
   opts: Partial<SessionOptions> & { signal?: AbortSignal } = {},
 ): Promise<Trajectory> {
-  const session = await Session.start(model, sandbox, opts);
+  const session = await Session.start(model, sandbox, { task, ...opts });
   await session.send(task, { signal: opts.signal });
   return session.close();
 }

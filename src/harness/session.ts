@@ -23,6 +23,8 @@ import { newTrajectory, saveTrajectory, type ToolRecord, type Trajectory } from 
 export interface SessionOptions extends AgentOptions, ApprovalPolicy {
   /** Id of a new session's trajectory (to name its files before it starts). @default a random UUID */
   id?: string;
+  /** The first message when known at start (headless runs): shown in `session.started`. @default '' */
+  task?: string;
   /** Where full outputs of cut commands (and elided context) are saved. @default <root>/.loopsmith/out */
   spillDir?: string;
   /** Host directories outside the workspace that `read` may read (e.g. the spill dir). @default [] */
@@ -70,7 +72,7 @@ export class Session {
     const t = newTrajectory({
       loopsmithVersion: VERSION,
       model: model.id,
-      task: '',
+      task: o.task ?? '',
       repo: sandbox.root,
       sandbox: sandbox.kind,
       tools: toolSchemas(o.tools ?? defaultTools()),

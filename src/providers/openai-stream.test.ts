@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { runAgent } from '../harness/agent.js';
 import type { AgentEvent } from '../harness/events.js';
+import { Session } from '../harness/session.js';
 import { copyFixtureRepo } from '../harness/test-utils.js';
 import type { Trajectory } from '../harness/trajectory.js';
 import type { Message } from '../messages.js';
@@ -190,4 +191,35 @@ test('malformed events and mid-stream errors are precise errors', async () => {
     go(),
     (e: Error) => e instanceof ModelError && /failed mid-stream: out of memory/.test(e.message),
   );
+});
+
+test('cancelling during a stream ends the send at once; the session stays usable', async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  try {
+    // The first reply stalls after two text pieces and never ends.
+    const s = await serve([{ events: turn1.events, stallAfter: 3 }, { events: turn2.events }]);
+    const ac = new AbortController();
+    const texts: string[] = [];
+    const session = await Session.start(model(s, true), createSandbox('none', dir), {
+      onEvent: (e) => {
+        if (e.type === 'model.delta' && 'text' in e && texts.push(e.text) === 2) ac.abort();
+      },
+    });
+    const started = Date.now();
+    const r = await session.send('go', { signal: ac.signal });
+    assert.equal(r.status, 'cancelled');
+    assert.deepEqual(texts, ['Let me ', 'look ']);
+    assert.ok(Date.now() - started < 5000);
+    // Nothing half-received is recorded.
+    assert.deepEqual(
+      session.trajectory.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
+    assert.equal(session.trajectory.exitCode, 130);
+    const r2 = await session.send('again');
+    assert.equal(r2.status, 'submitted');
+    await session.close();
+  } finally {
+    cleanup();
+  }
 });

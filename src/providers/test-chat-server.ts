@@ -15,6 +15,8 @@ export interface Reply {
   events?: unknown[];
   /** With `events`: drop the connection after this many events, mid-reply. */
   cutAfter?: number;
+  /** With `events`: after this many events, keep the connection open and send nothing more. */
+  stallAfter?: number;
 }
 
 export interface SeenRequest {
@@ -47,7 +49,7 @@ export async function startChatServer(replies: Reply[]): Promise<ChatServer> {
       });
       const reply = replies[Math.min(requests.length - 1, replies.length - 1)];
       if (reply.hang) return;
-      if (reply.events) return void sendEvents(res, reply.events, reply.cutAfter);
+      if (reply.events) return void sendEvents(res, reply.events, reply.cutAfter, reply.stallAfter);
       const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(body);
@@ -67,9 +69,15 @@ export async function startChatServer(replies: Reply[]): Promise<ChatServer> {
 }
 
 /** Writes events one at a time (separate writes, so the client sees them as they come). */
-async function sendEvents(res: ServerResponse, events: unknown[], cutAfter?: number) {
+async function sendEvents(
+  res: ServerResponse,
+  events: unknown[],
+  cutAfter?: number,
+  stallAfter?: number,
+) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const [i, e] of events.entries()) {
+    if (stallAfter !== undefined && i >= stallAfter) return;
     if (cutAfter !== undefined && i >= cutAfter) {
       res.socket?.destroy();
       return;
