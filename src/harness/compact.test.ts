@@ -12,11 +12,12 @@ import { createSandbox } from '../sandbox/index.js';
 import { runAgent } from './agent.js';
 import { promptTokens, SUMMARY_REQUEST } from './compact.js';
 import type { AgentEvent } from './events.js';
+import { Session } from './session.js';
 import { copyFixtureRepo } from './test-utils.js';
 import { segments, type Trajectory } from './trajectory.js';
 
 /** Runs `bash` commands printing `sizes[i]` characters each, then finishes; answers summary requests. */
-export function chattyModel(sizes: number[]): Model & { seen: CompletionRequest[] } {
+function chattyModel(sizes: number[]): Model & { seen: CompletionRequest[] } {
   const seen: CompletionRequest[] = [];
   let turn = 0;
   return {
@@ -123,4 +124,21 @@ test('nothing left to compact: the run ends with context_limit (exit 7)', async 
   assert.equal(t.exitCode, 7);
   assert.match(t.message ?? '', /no longer fits the 600-token context window/);
   assert.equal(t.turns.length, 0);
+});
+
+test('compact() on demand summarises even without a known window (/compact)', async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  after(cleanup);
+  const model = chattyModel([300, 300, 300]);
+  const s = await Session.start(model, createSandbox('none', dir), {
+    spillDir: join(dirname(dir), 'spill-now'),
+  });
+  assert.equal(await s.compact(), null, 'nothing to compact before the first message');
+  await s.send('make noise');
+  const r = await s.compact();
+  assert.equal(r?.kind, 'summary');
+  assert.ok((r?.after ?? 0) < (r?.before ?? 0));
+  assert.match(s.trajectory.messages[1].content as string, /SUMMARY after 4 turns/);
+  assert.equal(s.trajectory.compactions?.at(-1)?.afterTurn, 4);
+  await s.close();
 });

@@ -76,6 +76,25 @@ export async function fitContext(
   return promptTokens(t) <= limit ? 'compacted' : 'overflow';
 }
 
+/**
+ * Compacts now, whatever the size (the user asked): elide, then summarise. Returns the last
+ * compaction made, or null when there was nothing to take out.
+ */
+export async function compactNow(
+  t: Trajectory,
+  model: Model,
+  o: ContextOptions,
+  spillDir: string,
+  root: string,
+  signal: AbortSignal,
+  onCompaction: (c: Compaction) => void,
+): Promise<Compaction | null> {
+  const before = promptTokens(t);
+  const elided = await elide(t.messages, o.keepRecent ?? 2, spillDir, root);
+  const e = elided ? record(t, 'elide', elided, before, onCompaction) : null;
+  return (await summarise(t, model, o, signal, onCompaction)) ?? e;
+}
+
 function record(
   t: Trajectory,
   kind: Compaction['kind'],

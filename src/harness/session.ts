@@ -11,14 +11,21 @@ import type { Sandbox } from '../sandbox/types.js';
 import { VERSION } from '../version.js';
 import { type AgentOptions, DEFAULT_AGENT_OPTIONS } from './agent.js';
 import { ApprovalGate, type ApprovalPolicy } from './approval.js';
-import { fitContext } from './compact.js';
-import type { AgentEvent, UsageTotals } from './events.js';
+import { compactNow, fitContext } from './compact.js';
+import type { AgentEvent } from './events.js';
 import { DEFAULT_CONTEXT, firstUserMessage, SYSTEM_PROMPT } from './prompt.js';
 import { type Snapshot, snapshotWorkspace } from './snapshot.js';
 import { EXIT_CODES, Interrupt, type SendStatus } from './status.js';
 import type { Tool, ToolContext } from './tool.js';
-import { defaultTools, runToolCall, toolSchemas } from './tools/index.js';
-import { newTrajectory, saveTrajectory, type ToolRecord, type Trajectory } from './trajectory.js';
+import { defaultTools, toolSchemas } from './tools/index.js';
+import {
+  type Compaction,
+  newTrajectory,
+  saveTrajectory,
+  type ToolRecord,
+  type Trajectory,
+} from './trajectory.js';
+import { addUsage, runOne, withAbort } from './turn.js';
 
 export interface SessionOptions extends AgentOptions, ApprovalPolicy {
   /** Id of a new session's trajectory (to name its files before it starts). @default a random UUID */
@@ -163,7 +170,7 @@ export class Session {
       root: this.sandbox.root,
       workdir: this.sandbox.workdir,
       sandbox: this.sandbox,
-      spillDir: o.spillDir ?? join(this.sandbox.root, '.loopsmith', 'out'),
+      spillDir: this.spillDir,
       readRoots: o.readRoots ?? [],
       signal: run,
     };
@@ -192,14 +199,7 @@ export class Session {
             ctx.spillDir,
             ctx.root,
             run,
-            (c) =>
-              this.emit({
-                type: 'compaction',
-                turn: c.afterTurn + 1,
-                kind: c.kind,
-                tokensBefore: c.tokensBefore,
-                tokensAfter: c.tokensAfter,
-              }),
+            (c) => this.emitCompaction(c),
           );
           if (fit === 'overflow')
             throw new Interrupt(
@@ -322,6 +322,45 @@ export class Session {
     return result;
   }
 
+  /**
+   * Compacts the conversation now (`/compact`): old tool outputs elided, earlier turns
+   * summarised by the model. Null when there was nothing to compact.
+   */
+  async compact(): Promise<{ kind: 'elide' | 'summary'; before: number; after: number } | null> {
+    if (this.busy) throw new Error('session: a send is running');
+    this.busy = true;
+    try {
+      const window = this.o.contextWindow ?? this.model.contextWindow ?? Number.MAX_SAFE_INTEGER;
+      const c = await compactNow(
+        this.trajectory,
+        this.model,
+        { window },
+        this.spillDir,
+        this.sandbox.root,
+        new AbortController().signal,
+        (x) => this.emitCompaction(x),
+      );
+      await this.save();
+      return c && { kind: c.kind, before: c.tokensBefore, after: c.tokensAfter };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private get spillDir(): string {
+    return this.o.spillDir ?? join(this.sandbox.root, '.loopsmith', 'out');
+  }
+
+  private emitCompaction(c: Compaction) {
+    this.emit({
+      type: 'compaction',
+      turn: c.afterTurn + 1,
+      kind: c.kind,
+      tokensBefore: c.tokensBefore,
+      tokensAfter: c.tokensAfter,
+    });
+  }
+
   /** Ends the session: the workspace diff, the final save, `session.completed`. */
   async close(): Promise<Trajectory> {
     const t = this.trajectory;
@@ -346,79 +385,7 @@ export class Session {
     return t;
   }
 
-  private async runOne(call: ToolCall, ctx: ToolContext, turn: number) {
-    const name = call.function.name;
-    this.emit({
-      type: 'tool.started',
-      turn,
-      id: call.id,
-      name,
-      arguments: call.function.arguments,
-    });
-    const t0 = Date.now();
-    let r: Awaited<ReturnType<typeof runToolCall>>;
-    const command = name === 'bash' ? commandOf(call.function.arguments) : undefined;
-    const gate =
-      command === undefined
-        ? { sandbox: ctx.sandbox }
-        : await this.gate.check(command, turn, call.id);
-    if ('declined' in gate) r = { output: gate.declined, isError: true, meta: { declined: true } };
-    else r = await runToolCall(this.tools, call, { ...ctx, sandbox: gate.sandbox });
-    const ms = Date.now() - t0;
-    const formatError = Boolean(r.formatError);
-    const record: ToolRecord = {
-      id: call.id,
-      name,
-      ms,
-      isError: Boolean(r.isError) || formatError,
-      formatError,
-      exitCode: r.meta?.exitCode,
-      truncated: r.meta?.truncated,
-      timedOut: r.meta?.timedOut,
-    };
-    this.emit({
-      type: 'tool.completed',
-      turn,
-      id: call.id,
-      name,
-      ms,
-      isError: record.isError,
-      formatError,
-      exitCode: r.meta?.exitCode,
-      truncated: Boolean(r.meta?.truncated),
-      output: r.output,
-    });
-    return { content: r.output, record, finish: r.finish?.summary };
+  private runOne(call: ToolCall, ctx: ToolContext, turn: number) {
+    return runOne(call, this.tools, ctx, this.gate, turn, (e) => this.emit(e));
   }
-}
-
-/** The command of a bash call, when its arguments parse (else the tool reports the format error). */
-function commandOf(args: string): string | undefined {
-  try {
-    const v = JSON.parse(args) as { command?: unknown };
-    return typeof v?.command === 'string' ? v.command : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function addUsage(
-  total: UsageTotals,
-  u: { promptTokens: number; completionTokens: number; cachedTokens?: number; estimated: boolean },
-) {
-  total.promptTokens += u.promptTokens;
-  total.completionTokens += u.completionTokens;
-  total.cachedTokens += u.cachedTokens ?? 0;
-  total.totalTokens = total.promptTokens + total.completionTokens;
-  total.estimated ||= u.estimated;
-}
-
-// A provider that ignores the abort signal must not outlive the time limit or a cancel.
-function withAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
