@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, copyFixtureRepo, writeScript } from '../../harness/test-utils.js';
@@ -192,6 +194,58 @@ test('without a sandbox each command is asked first (no, yes, always); /compact'
     assert.match(String(t.messages[1].content), /Made two files; the user declined the first\./);
   } finally {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    cleanup();
+  }
+});
+
+test('replies stream into the terminal as the server sends them (SSE)', {
+  skip: !HAS_TMUX && 'tmux not installed',
+}, async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  const base = dirname(dir);
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const server = createServer(async (req, res) => {
+    for await (const _ of req);
+    if (!req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk({ role: 'assistant', content: 'Streaming hello' }));
+    await held; // the test reads the screen before the rest is sent
+    res.write(chunk({ content: ' and goodbye.' }, 'stop'));
+    res.end('data: [DONE]\n\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const env = { XDG_STATE_HOME: join(base, 'state'), LOOPSMITH_CONFIG: '', LOOPSMITH_MODEL: '' };
+  try {
+    start('d', dir, env, [
+      '--model',
+      'm',
+      '--base-url',
+      `http://127.0.0.1:${port}/v1`,
+      '--sandbox',
+      SANDBOX,
+    ]);
+    await waitFor('d', /› $/m);
+    type('d', 'say hello');
+    const s = await waitFor('d', /Streaming hello/);
+    assert.doesNotMatch(s, /goodbye/);
+    release();
+    await waitFor('d', /Streaming hello and goodbye\.[\s\S]*› $/m);
+    type('d', '/exit');
+    await waitFor('d', /\[exit 0\]/);
+  } finally {
+    release();
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    server.closeAllConnections();
+    server.close();
     cleanup();
   }
 });
