@@ -172,7 +172,7 @@ export function registerEval(program: Command): void {
           .map(([k, v]) => `pass@${k} ${(100 * v).toFixed(1)}%`)
           .join(', ')} (${m.tasks} tasks, ${m.repos} repos)`,
         `  tokens/task prompt ${m.tokens.prompt}, completion ${m.tokens.completion}, cached ${m.tokens.cached}; per resolved task ${m.tokens_per_resolved_task ?? '-'}`,
-        `  turns ${m.turns_mean}, wall ${m.wall_s_mean}s/task, format-error rate ${(100 * m.format_error_rate).toFixed(1)}%, invalid ${m.invalid}, tampered ${m.tampered}, suspicious ${m.suspicious}`,
+        `  turns ${m.turns_mean}, wall ${m.wall_s_mean}s/task, format-error rate ${(100 * m.format_error_rate).toFixed(1)}%, invalid ${m.invalid}, tampered ${m.tampered}, suspicious ${m.suspicious}${Object.keys(m.defences).length ? ` (${Object.entries(m.defences).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
         `  exit statuses: ${Object.entries(m.exit_statuses)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,

@@ -181,7 +181,9 @@ test('computeMetrics: rates, intervals, tokens, format errors, flags and breakdo
     meta('t3', 'r2', 2, ['op_change', 'remove_loop'], 0.9),
   ];
   const tampered = rec('t3', false, 300);
-  (tampered.grade as unknown as Record<string, unknown>).tampered = 'canary passed';
+  (tampered.grade as unknown as Record<string, unknown>).tampered = [
+    { defence: 'canary', reason: 'a must-fail canary passed' },
+  ];
   const records = [
     rec('t1', true, 100),
     rec('t1', true, 200),
@@ -210,6 +212,7 @@ test('computeMetrics: rates, intervals, tokens, format errors, flags and breakdo
   assert.deepEqual(m.exit_statuses, { submitted: 5, turn_limit: 1 });
   assert.equal(m.tampered, 1);
   assert.equal(m.suspicious, 0);
+  assert.deepEqual(m.defences, { canary: 1 });
   assert.deepEqual(Object.keys(m.by.stage), ['stage 1', 'stage 2']);
   assert.equal(m.by.stage['stage 1'].tasks, 2);
   assert.equal(m.by.stage['stage 1'].repos, 1);
@@ -228,6 +231,8 @@ test('integrityFlag reads the shapes a grader may record', () => {
   assert.equal(integrityFlag({ suspicious: ['imports node:assert'] }), 'suspicious');
   assert.equal(integrityFlag({ suspicious: [] }), null);
   assert.equal(integrityFlag({ status: 'suspicious' }), 'suspicious');
+  assert.equal(integrityFlag({ verdict: 'tampered', tampered: [] }), 'tampered');
+  assert.equal(integrityFlag({ verdict: 'resolved', tampered: [], suspicious: [] }), null);
 });
 
 test('compareRuns: paired on common tasks, won / lost, McNemar and token ratio', () => {

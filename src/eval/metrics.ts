@@ -64,6 +64,8 @@ export interface EvalMetrics extends Cell {
   /** Grades the anti-gaming defences flagged (never resolved). */
   tampered: number;
   suspicious: number;
+  /** Findings per defence that fired (canary, integrity, diff_audit ...), over rollouts. */
+  defences: Record<string, number>;
   by: {
     stage: Record<string, Cell>;
     kind: Record<string, Cell>;
@@ -76,16 +78,15 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /**
- * Which defence flagged a grade, if any. The grader's flags are read in the shapes it may
- * record them: a `tampered` / `suspicious` field (boolean, reason or list), `invalid` or
- * `status` set to either word.
+ * Which defence flagged a grade, if any: `tampered` / `suspicious` findings (src/gym/grade.ts
+ * records lists of them) or the `verdict`; a boolean or a reason string is read the same way.
  */
 export function integrityFlag(grade: object): 'tampered' | 'suspicious' | null {
   const g = grade as Record<string, unknown>;
   const on = (v: unknown) => (Array.isArray(v) ? v.length > 0 : !!v);
-  if (on(g.tampered) || g.invalid === 'tampered' || g.status === 'tampered') return 'tampered';
-  if (on(g.suspicious) || g.invalid === 'suspicious' || g.status === 'suspicious')
-    return 'suspicious';
+  const said = (w: string) => g.verdict === w || g.invalid === w || g.status === w;
+  if (on(g.tampered) || said('tampered')) return 'tampered';
+  if (on(g.suspicious) || said('suspicious')) return 'suspicious';
   return null;
 }
 
@@ -133,6 +134,19 @@ function formatErrorTurns(r: RolloutRecord): number {
   }).length;
 }
 
+function defenceCounts(records: RolloutRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) {
+    const g = r.grade as unknown as Record<string, unknown>;
+    const fired = new Set<string>();
+    for (const f of Array.isArray(g.tampered) ? g.tampered : [])
+      fired.add(String((f as { defence?: unknown }).defence ?? 'tampered'));
+    if (Array.isArray(g.suspicious) && g.suspicious.length > 0) fired.add('diff_audit');
+    for (const d of fired) out[d] = (out[d] ?? 0) + 1;
+  }
+  return out;
+}
+
 /** Metrics of a run; `meta` describes its tasks (records of unknown tasks count under "?"). */
 export function computeMetrics(records: RolloutRecord[], metaList: TaskMeta[]): EvalMetrics {
   const meta = new Map(metaList.map((m) => [m.id, m]));
@@ -173,6 +187,7 @@ export function computeMetrics(records: RolloutRecord[], metaList: TaskMeta[]): 
     invalid: records.filter((r) => r.grade.invalid).length,
     tampered: flags.filter((f) => f === 'tampered').length,
     suspicious: flags.filter((f) => f === 'suspicious').length,
+    defences: defenceCounts(records),
     by: {
       stage: groupBy(records, meta, (m) => [m ? `stage ${m.stage}` : '?']),
       kind: groupBy(records, meta, (m) => m?.kinds ?? ['?']),

@@ -189,6 +189,13 @@ export function evalRows(evals: EvalData[]): { head: string[]; rows: string[][] 
           .join(', '),
       ),
       m('invalid / tampered / suspicious', (x) => `${x.invalid} / ${x.tampered} / ${x.suspicious}`),
+      m(
+        'defences fired',
+        (x) =>
+          Object.entries(x.defences ?? {})
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || '-',
+      ),
     ],
   };
 }
