@@ -29,6 +29,7 @@ import { runMidtrain } from './midtrain.js';
 import { PRESETS, type Preset } from './presets.js';
 import { runPretrain } from './pretrain.js';
 import { atomicWrite } from './progress.js';
+import { runRl } from './rl.js';
 import { runSft } from './sft.js';
 import { StageInputError, type StageResult } from './stage.js';
 
@@ -262,6 +263,28 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     ),
   );
 
+  // RL inside the unchanged harness, from the last supervised checkpoint, on stage-1 tasks.
+  if (!o.noRl && P.rl.steps > 0)
+    results.rl = await timed('rl', () =>
+      runRl(
+        {
+          from: t('mid2-2'),
+          tasks: t('tasks-s1.db'),
+          heldout: t('eval-s1.db'),
+          out: t('rl'),
+          steps: P.rl.steps,
+          group: P.rl.group,
+          tasksPerStep: P.rl.tasksPerStep,
+          maxTurns: P.evalMaxTurns,
+          evalTasks: P.quickEvalRepos,
+          evalEvery: Math.max(1, P.rl.steps),
+          sandbox: o.sandbox,
+          concurrency: o.concurrency,
+        },
+        { log },
+      ),
+    );
+
   // 5. Held-out evaluation of every checkpoint in the real harness (greedy).
   const suites = {
     s1: await loadSuite({
@@ -291,7 +314,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
   const rows: SummaryRow[] = [];
   for (const [stage, res] of Object.entries(results)) {
     const m = res.metrics;
-    const full = stage.startsWith('mid2');
+    const full = stage.startsWith('mid2') || stage === 'rl';
     const q1 = full
       ? suites.s1
       : {
