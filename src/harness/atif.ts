@@ -1,6 +1,6 @@
 // Export of a native trajectory to ATIF v1.4 (Agent Trajectory Interchange Format), the
 // interchange shape other tools (Harbor, viewers, SFT converters) read.
-import type { Trajectory } from './trajectory.js';
+import { type Segment, segments, type Trajectory } from './trajectory.js';
 
 export interface AtifToolCall {
   tool_call_id: string;
@@ -51,9 +51,42 @@ function parseArgs(text: string): Record<string, unknown> {
 /** Converts the native record to ATIF: agent turns carry their tool calls and the observations that answered them. */
 export function toAtif(t: Trajectory): AtifTrajectory {
   const steps: AtifStep[] = [];
-  const turnByMessage = new Map(t.turns.map((turn) => [turn.messageIndex, turn]));
+  // One chronological history across compactions: each later segment from its new messages
+  // on, after a step saying what was compacted (a summary's text is what the model saw next).
+  segments(t).forEach((seg, k) => {
+    const c = k > 0 ? t.compactions?.[k - 1] : undefined;
+    if (c)
+      steps.push({
+        step_id: steps.length + 1,
+        source: 'system',
+        message:
+          c.kind === 'summary'
+            ? `context compacted (summary):\n${seg.messages[1]?.content ?? ''}`
+            : 'context compacted (old tool outputs elided)',
+      });
+    addSteps(t, seg, c?.carried ?? 0, steps);
+  });
+  return {
+    schema_version: 'ATIF-v1.4',
+    session_id: t.id,
+    agent: { name: 'loopsmith', version: t.loopsmithVersion, model_name: t.model },
+    steps,
+    notes: `status=${t.status}${t.message ? `: ${t.message}` : ''}`,
+    final_metrics: {
+      total_prompt_tokens: t.usage.promptTokens,
+      total_completion_tokens: t.usage.completionTokens,
+      total_cached_tokens: t.usage.cachedTokens,
+      total_steps: steps.length,
+    },
+    extra: { status: t.status, exit_code: t.exitCode, diff: t.diff, task: t.task },
+  };
+}
+
+function addSteps(t: Trajectory, seg: Segment, from: number, steps: AtifStep[]): void {
+  const turnByMessage = new Map(seg.turns.map((turn) => [turn.messageIndex, turn]));
   let current: AtifStep | undefined;
-  t.messages.forEach((m, i) => {
+  seg.messages.forEach((m, i) => {
+    if (i < from) return;
     if (m.role === 'tool') {
       const target = current ?? steps[steps.length - 1];
       if (!target) return;
@@ -96,18 +129,4 @@ export function toAtif(t: Trajectory): AtifTrajectory {
     }
     steps.push(step);
   });
-  return {
-    schema_version: 'ATIF-v1.4',
-    session_id: t.id,
-    agent: { name: 'loopsmith', version: t.loopsmithVersion, model_name: t.model },
-    steps,
-    notes: `status=${t.status}${t.message ? `: ${t.message}` : ''}`,
-    final_metrics: {
-      total_prompt_tokens: t.usage.promptTokens,
-      total_completion_tokens: t.usage.completionTokens,
-      total_cached_tokens: t.usage.cachedTokens,
-      total_steps: steps.length,
-    },
-    extra: { status: t.status, exit_code: t.exitCode, diff: t.diff, task: t.task },
-  };
 }

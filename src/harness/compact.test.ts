@@ -10,6 +10,7 @@ import type { AssistantMessage } from '../messages.js';
 import type { CompletionRequest, Model } from '../providers/model.js';
 import { createSandbox } from '../sandbox/index.js';
 import { runAgent } from './agent.js';
+import { toAtif } from './atif.js';
 import { promptTokens, SUMMARY_REQUEST } from './compact.js';
 import type { AgentEvent } from './events.js';
 import { Session } from './session.js';
@@ -116,6 +117,20 @@ test('when eliding is not enough, the model summarises the earlier turns', async
   assert.equal((t.messages[1].content as string).match(/Summary of the work so far/g)?.length, 1);
   assert.ok(t.usage.completionTokens > 5 * t.turns.length, 'the summary call is counted');
   assertSegmentsAreWhatWasSent(t, model.seen);
+  // ATIF tells one chronological history: every turn once, with its metrics, and the compaction.
+  const atif = toAtif(t);
+  const agent = atif.steps.filter((x) => x.source === 'agent');
+  assert.equal(agent.length, t.turns.length);
+  assert.ok(agent.every((x) => x.metrics?.completion_tokens === 5));
+  assert.deepEqual(
+    agent.map((x) => x.tool_calls?.[0].tool_call_id),
+    t.turns.map((x) => `t${x.turn}`),
+  );
+  assert.ok(
+    atif.steps.some(
+      (x) => x.source === 'system' && /^context compacted \(summary\):/.test(x.message),
+    ),
+  );
 });
 
 test('nothing left to compact: the run ends with context_limit (exit 7)', async () => {

@@ -107,6 +107,7 @@ function record(
     afterTurn: t.turns.at(-1)?.turn ?? 0,
     kind,
     messages: previous,
+    carried: t.messages.length,
     tokensBefore,
     tokensAfter: estimateAll(t.messages, t.tools),
     ...(usage ? { usage } : {}),

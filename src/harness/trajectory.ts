@@ -71,6 +71,12 @@ export interface Compaction {
   kind: 'elide' | 'summary';
   /** The message list before the compaction, exactly as the turns up to `afterTurn` saw it. */
   messages: Message[];
+  /**
+   * How many messages at the start of the new list stand for the history before it (all of
+   * them for an elision; system, task + summary and the kept last exchange for a summary):
+   * the ones after are new. Readers that show one chronological history start there.
+   */
+  carried: number;
   /** Estimated prompt tokens before and after. */
   tokensBefore: number;
   tokensAfter: number;
