@@ -7,6 +7,7 @@
 import { looAdvantages } from '../gym/datasets/rl.js';
 import type { CallRecord } from '../gym/gateway.js';
 import { type RowsReport, rowsOf, type TrainingRow } from '../gym/gateway-rows.js';
+import type { Grade } from '../gym/grade.js';
 import type { RolloutRecord } from '../gym/rollout.js';
 import type { TokenRecord } from '../providers/model.js';
 
@@ -34,10 +35,14 @@ export function contextCut(status: string, message: string | undefined): boolean
   return status === 'error' && /context (is|of|limit)|exceeds maxSeqLen/i.test(message ?? '');
 }
 
-/** Flags a grade that a defence raised (tampering, suspicious diff): never rewarded. */
-function flagged(grade: unknown): boolean {
-  const g = grade as Record<string, unknown>;
-  return Boolean(g.tampered || g.suspicious || (g.flags && (g.flags as unknown[]).length));
+/** A grade a defence raised (tampering, suspicious diff): never rewarded in RL. */
+export function flagged(g: Grade): boolean {
+  return (
+    g.verdict === 'tampered' ||
+    g.verdict === 'suspicious' ||
+    (g.tampered?.length ?? 0) > 0 ||
+    (g.suspicious?.length ?? 0) > 0
+  );
 }
 
 /** The RL view of a gym rollout record. */

@@ -17,6 +17,7 @@ import {
   buildGroups,
   callRows,
   contextCut,
+  flagged,
   emptyReport,
   groupRows,
   type RlRollout,
@@ -61,6 +62,14 @@ test('a rollout stopped by the context limit counts as cut; a model failure does
   );
   assert.ok(!contextCut('error', 'model error: HTTP 500'));
   assert.ok(!contextCut('format_errors', 'context is'));
+});
+
+test('a grade a defence flagged earns nothing; empty finding lists are no finding', () => {
+  const base = { resolved: true, verdict: 'resolved', tampered: [], suspicious: [] } as never;
+  assert.equal(flagged(base), false);
+  assert.equal(flagged({ ...(base as object), verdict: 'suspicious' } as never), true);
+  assert.equal(flagged({ ...(base as object), tampered: [{ defence: 'canaries' }] } as never), true);
+  assert.equal(flagged({ resolved: true } as never), false);
 });
 
 test('groups without reward variance, or with fewer than two unmasked rollouts, are dropped', () => {
