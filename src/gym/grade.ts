@@ -258,7 +258,8 @@ export async function gradeWorkspace(
     const integrity = 'integrity' in run ? (run.integrity as RunIntegrity) : undefined;
     const defences = ['clean_copy', 'diff_audit'];
     if (canaries) defences.push('canaries');
-    if (integrity?.nodeTest) defences.push('frozen_builtins', 'signed_reporter', 'cross_check');
+    if (integrity?.frozen) defences.push('frozen_builtins');
+    if (integrity?.nodeTest) defences.push('signed_reporter', 'cross_check');
     const grade = decide(run, spec.failToPass, spec.passToPass, {
       canaries,
       integrity,

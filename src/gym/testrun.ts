@@ -17,6 +17,8 @@ import { KEY_ENV } from './grade/reporter.js';
 export interface RunIntegrity {
   /** A node:test command: results come from authenticated reporter lines only. */
   nodeTest: boolean;
+  /** node:assert and node:test were frozen in every test process. */
+  frozen: boolean;
   /** Reporter lines whose authentication failed (a forged or altered line). */
   forgedLines: number;
   /** Authenticated lines in order, closed by the reporter's end line. */
@@ -53,9 +55,27 @@ const OWN = '.loopsmith-grade';
 /** Whether a test command runs node's test runner (the reporter and preload apply). */
 export const isNodeTest = (cmd: string) => /(^|[\s;&|(])node\b[^;&|]*\s--test\b/.test(cmd);
 
+export interface RunnerOptions {
+  /** Freeze node:assert and node:test in every test process (grade/preload.ts). @default true */
+  freeze: boolean;
+}
+
 /** The task's own test command run in the sandbox, with the integrity machinery around it. */
-export const sandboxTestRunner: TestRunner = {
-  async run(sandbox, testCmd, options = {}) {
+export const sandboxTestRunner: TestRunner = makeTestRunner();
+
+/** A runner with some of its machinery turned off (tests of the other defences use this). */
+export function makeTestRunner(opts: Partial<RunnerOptions> = {}): TestRunner {
+  const freeze = opts.freeze ?? true;
+  return { run: (sandbox, testCmd, options = {}) => runTests(sandbox, testCmd, options, freeze) };
+}
+
+async function runTests(
+  sandbox: Sandbox,
+  testCmd: string,
+  options: { timeoutMs?: number },
+  freeze: boolean,
+): Promise<IntegrityRunResult> {
+  {
     const key = randomBytes(32);
     const nonce = randomBytes(8).toString('hex');
     const dir = await ownDir(sandbox.root, OWN);
@@ -69,7 +89,7 @@ export const sandboxTestRunner: TestRunner = {
         maxOutputBytes: 8 << 20,
         env: {
           NODE_OPTIONS: [
-            `--import=${PRELOAD}`,
+            ...(freeze ? [`--import=${PRELOAD}`] : []),
             `--test-reporter=${REPORTER}`,
             `--test-reporter-destination=${abs(eventsName)}`,
             '--test-reporter=tap',
@@ -88,6 +108,7 @@ export const sandboxTestRunner: TestRunner = {
       const v = verifyLines(raw, key);
       const integrity: RunIntegrity = {
         nodeTest,
+        frozen: nodeTest && freeze,
         forgedLines: v.forged,
         complete: v.complete,
         duplicateIds: [],
@@ -120,8 +141,8 @@ export const sandboxTestRunner: TestRunner = {
     } finally {
       dir.close();
     }
-  },
-};
+  }
+}
 
 /** Splits authenticated lines from forged ones; complete when in order and closed by "end". */
 export function verifyLines(
