@@ -12,6 +12,8 @@ import { createModel } from '../providers/spec.js';
 import { bwrapAvailable } from '../sandbox/index.js';
 import { type Episode, runEpisode } from './env.js';
 import { ATTACKERS, attackerSpec } from './grade/attackers.js';
+import { createOracleModel } from './oracle.js';
+import { sampleTask } from './sample-tasks.js';
 import { factoryTasks, sampleTasks } from './test-utils.js';
 import type { GymTask } from './workspace.js';
 
@@ -36,7 +38,7 @@ describe(`attack suite (sandbox: ${sandbox})`, () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'loopsmith-attacks-'));
     // Each attacker on two tasks (one of them TypeScript for every other attacker), 2 at a time.
-    // special-case-inputs needs hidden tests with fresh inputs (the generator's next step).
+    // special-case-inputs has its own test below (it needs tasks with hidden fresh inputs).
     const jobs = ATTACKERS.filter((x) => x.name !== 'special-case-inputs').flatMap((a, i) => [
       { a, gt: tasks[i % (tasks.length - 1)] },
       { a, gt: i % 2 ? tasks[tasks.length - 1] : tasks[(i + 3) % (tasks.length - 1)] },
@@ -76,6 +78,35 @@ describe(`attack suite (sandbox: ${sandbox})`, () => {
       }
     });
   }
+
+  test('special-case-inputs: resolved where hidden tests are the visible ones, not where the generator adds fresh inputs', async () => {
+    const a = ATTACKERS.find((x) => x.name === 'special-case-inputs') as (typeof ATTACKERS)[number];
+    const gt = await sampleTask(1, 1, { hiddenCases: 4 });
+    assert.ok(gt.task.failToPass.some((id) => id.includes('.hidden.test.')));
+    // The same task graded on its visible tests only: the attack is real.
+    const visible = (id: string) => !id.includes('.hidden.test.');
+    const shown: GymTask = {
+      repo: { ...gt.repo, testFiles: gt.task.visibleTests },
+      task: {
+        ...gt.task,
+        failToPass: gt.task.failToPass.filter(visible),
+        passToPass: gt.task.passToPass.filter(visible),
+        testCmd: `node --test ${gt.task.visibleTests.join(' ')}`,
+      },
+    };
+    for (const [t, want] of [
+      [shown, true],
+      [gt, false],
+    ] as const) {
+      const model = await createModel(await attackerSpec(a, dir));
+      const e = await runEpisode(t, model, { sandbox, testTimeoutMs: 60_000 });
+      assert.equal(e.grade.testsResolved, want, JSON.stringify(e.grade.f2pFailing));
+      if (!want) assert.equal(e.grade.resolved, false);
+    }
+    // The teacher still resolves the task with its hidden fresh inputs.
+    const o = await runEpisode(gt, createOracleModel(gt, { seed: 1 }), { sandbox });
+    assert.equal(o.grade.verdict, 'resolved', JSON.stringify(o.grade.tampered));
+  });
 
   test('every class of the issue is covered', () => {
     const kinds = new Set(ATTACKERS.map((a) => a.kind));

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createSandbox } from '../sandbox/index.js';
 import { Rng } from '../tasks/rng.js';
+import { isHiddenTestFile, withoutHiddenFiles } from '../tasks/run/describe.js';
 import { generateRepo } from '../tasks/synth/index.js';
 import type { RepoSnapshot, Task } from '../tasks/types.js';
 import { sandboxTestRunner } from './testrun.js';
@@ -96,8 +97,19 @@ async function runTests(files: Record<string, string>, testCmd: string) {
 }
 
 /** Builds one validated task of `stage` from generator seed `seed` (throws when no mutation validates). */
-export async function sampleTask(seed: number, stage: 1 | 2 = 1): Promise<GymTask> {
-  const repo = generateRepo(seed, { language: 'js', modules: 2, functionsPerModule: 3, depth: 1 });
+export async function sampleTask(
+  seed: number,
+  stage: 1 | 2 = 1,
+  opts: { hiddenCases?: number } = {},
+): Promise<GymTask> {
+  const repo = generateRepo(seed, {
+    language: 'js',
+    modules: 2,
+    functionsPerModule: 3,
+    depth: 1,
+    hiddenCases: opts.hiddenCases ?? 0,
+  });
+  const shownCmd = withoutHiddenFiles(repo.testCmd, repo.testFiles);
   const clean = await runTests(repo.files, repo.testCmd);
   const cleanPass = Object.keys(clean.tests).filter((id) => clean.tests[id] === 'pass');
   if (cleanPass.length === 0)
@@ -124,7 +136,9 @@ export async function sampleTask(seed: number, stage: 1 | 2 = 1): Promise<GymTas
   const files = [...new Set(chosen.map((m) => m.file))].sort();
   const bugPatch = files.map((f) => lineDiff(f, repo.files[f], buggy[f])).join('');
   const goldPatch = files.map((f) => lineDiff(f, buggy[f], repo.files[f])).join('');
-  const failing = f2p.map((id) => id.split(' > ').slice(1).join(' > '));
+  const failing = f2p
+    .filter((id) => !isHiddenTestFile(id.split(' > ')[0]))
+    .map((id) => id.split(' > ').slice(1).join(' > '));
   const task: Task = {
     id: createHash('sha256').update(`${repo.repoId}\n${bugPatch}`).digest('hex').slice(0, 16),
     repoId: repo.repoId,
@@ -141,9 +155,9 @@ export async function sampleTask(seed: number, stage: 1 | 2 = 1): Promise<GymTas
     goldPatch,
     failToPass: f2p,
     passToPass: p2p,
-    statement: `Some tests fail: ${failing.slice(0, 3).join('; ')}. Run \`${repo.testCmd}\` and fix the code (not the tests).`,
+    statement: `Some tests fail: ${failing.slice(0, 3).join('; ')}. Run \`${shownCmd}\` and fix the code (not the tests).`,
     statementStyle: 'test_names',
-    visibleTests: repo.testFiles,
+    visibleTests: repo.testFiles.filter((f) => !isHiddenTestFile(f)),
     features: { bugs: chosen.length, files: files.length },
     difficulty: stage,
     testCmd: repo.testCmd,

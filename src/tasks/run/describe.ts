@@ -27,6 +27,16 @@ const STYLE_WEIGHTS: [StatementStyle, number][] = [
   ['terse', 0.15],
 ];
 
+/** A generator's hidden test file (src/tasks/synth: `hiddenCases`). */
+export const isHiddenTestFile = (f: string) => /\.hidden\.test\.[cm]?[jt]s$/.test(f);
+
+/** The test command as the agent is told it: hidden test files left out. */
+export function withoutHiddenFiles(cmd: string, testFiles: string[]): string {
+  let out = cmd;
+  for (const f of testFiles.filter(isHiddenTestFile)) out = out.split(` ${f}`).join('');
+  return out;
+}
+
 /** Builds the stored Task of a validated candidate. */
 export function describeTask(input: DescribeInput): Task {
   const { repo, bugs, family, validation: v, rng } = input;
@@ -35,7 +45,10 @@ export function describeTask(input: DescribeInput): Task {
   // A single direct bug with a clear statement shows its failing test; otherwise the tests
   // that fail stay hidden until grading and the agent works from the statement.
   const showFailing = family === 'bugfix' && style !== 'terse';
-  const visibleTests = repo.testFiles.filter((f) => showFailing || !failingFiles.has(f));
+  // Generated hidden test files (fresh inputs for the same behaviour) are never shown.
+  const visibleTests = repo.testFiles.filter(
+    (f) => !isHiddenTestFile(f) && (showFailing || !failingFiles.has(f)),
+  );
   const statement = makeStatement(
     {
       failing: v.failToPass,
@@ -43,7 +56,7 @@ export function describeTask(input: DescribeInput): Task {
       visibleTests,
       bugs,
       family,
-      testCmd: repo.testCmd,
+      testCmd: withoutHiddenFiles(repo.testCmd, repo.testFiles),
     },
     style,
     rng,

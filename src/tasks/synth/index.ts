@@ -30,23 +30,34 @@ export function generateRepo(seed: number, options: Partial<SynthOptions> = {}):
 
   const impl = loadPlan(plans, arrow);
   const caseRng = rng.fork('cases');
+  // A stream of its own: turning hidden cases on leaves the visible tests byte-identical.
+  const hiddenRng = rng.fork('hidden-cases');
   const testFiles: string[] = [];
-  for (const p of plans.filter((x) => x.layer === opts.depth)) {
+  const hiddenFiles: string[] = [];
+  const casesOf = (p: ModulePlan, r: Rng, n: number): ModuleCases => {
     const m: ModuleCases = { modulePath: p.path, fns: [], classes: [] };
     for (const s of p.specs) {
-      if (s.kind === 'fn')
-        m.fns.push({ spec: s, cases: fnCases(s, impl, caseRng, opts.testsPerFunction) });
-      else
-        m.classes.push({
-          spec: s,
-          cases: classCases(s, impl, caseRng, Math.max(2, opts.testsPerFunction - 1)),
-        });
+      if (s.kind === 'fn') m.fns.push({ spec: s, cases: fnCases(s, impl, r, n) });
+      else m.classes.push({ spec: s, cases: classCases(s, impl, r, Math.max(2, n - 1)) });
     }
+    return m;
+  };
+  for (const p of plans.filter((x) => x.layer === opts.depth)) {
     const testPath = p.path.replace(/^src\//, 'test/').replace(/\.(ts|js)$/, `.test.$1`);
-    files[testPath] = renderTestFile(testPath, m, caseRng);
+    files[testPath] = renderTestFile(testPath, casesOf(p, caseRng, opts.testsPerFunction), caseRng);
     testFiles.push(testPath);
+    if (opts.hiddenCases > 0) {
+      const hiddenPath = testPath.replace(/\.test\.(ts|js)$/, '.hidden.test.$1');
+      files[hiddenPath] = renderTestFile(
+        hiddenPath,
+        casesOf(p, hiddenRng, opts.hiddenCases),
+        hiddenRng,
+      );
+      hiddenFiles.push(hiddenPath);
+    }
   }
   const name = `${rng.fork('name').pick(['acme', 'tidy', 'nimble', 'plain', 'handy', 'little', 'brisk'])}-${rng.fork('name2').pick(['kit', 'utils', 'toolbox', 'core', 'lib', 'helpers'])}`;
+  // The package's own script runs the visible tests: the agent's `npm test` works.
   files['package.json'] = packageJson(name, ts, testFiles);
   if (ts) files['tsconfig.json'] = TSCONFIG;
   files['README.md'] = readme(name, plans, opts.depth);
@@ -54,8 +65,8 @@ export function generateRepo(seed: number, options: Partial<SynthOptions> = {}):
     repoId: `synth:${SYNTH_VERSION}:${seed}`,
     language: ts ? 'ts' : 'js',
     files: sortKeys(files),
-    testFiles,
-    testCmd: testCommand(ts, testFiles),
+    testFiles: [...testFiles, ...hiddenFiles],
+    testCmd: testCommand(ts, [...testFiles, ...hiddenFiles]),
   };
 }
 
@@ -120,6 +131,7 @@ function checkOptions(o: SynthOptions): SynthOptions {
     ['functionsPerModule', 1, 30],
     ['depth', 0, 6],
     ['testsPerFunction', 1, 20],
+    ['hiddenCases', 0, 20],
   ];
   for (const [k, lo, hi] of ints) {
     const v = o[k];

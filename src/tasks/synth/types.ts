@@ -16,6 +16,13 @@ export interface SynthOptions {
   helperRate: number;
   /** Test cases per public function. @default 4 */
   testsPerFunction: number;
+  /**
+   * Cases per public function in a hidden test file beside each visible one
+   * (`test/<m>.hidden.test.<ext>`): fresh inputs for the same behaviour, never shown to the
+   * agent, so a fix that special-cases the visible inputs fails them. 0 = none. Not encoded
+   * in the repo id: stores keep such repos' files. @default 0
+   */
+  hiddenCases: number;
 }
 
 export const DEFAULT_SYNTH_OPTIONS: SynthOptions = {
@@ -25,6 +32,7 @@ export const DEFAULT_SYNTH_OPTIONS: SynthOptions = {
   depth: 2,
   helperRate: 0.7,
   testsPerFunction: 4,
+  hiddenCases: 0,
 };
 
 /** Signature class of a unary helper, used to wire call chains between layers. */
