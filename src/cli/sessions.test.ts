@@ -303,3 +303,56 @@ test('headless host commands are declined without --yes, run on the host with it
     repo.cleanup();
   }
 });
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+
+test('loopsmith resume in a terminal opens the interactive session on the saved conversation', {
+  skip: (!HAS_TMUX && 'tmux not installed') || (!BWRAP && 'bubblewrap not usable'),
+}, async () => {
+  const repo = copyFixtureRepo('calc-repo');
+  const socket = `loopsmith-resume-${process.pid}`;
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+  try {
+    const base = dirname(repo.dir);
+    const first = writeScript(base, [[['finish', { summary: 'first done' }]]]);
+    assert.equal(
+      cli(['run', '--repo', repo.dir, '--model', `scripted:${first}`, 'first task']).code,
+      0,
+    );
+    const next = writeScript(base, ['Continuing where we were.']);
+    const cmd = `env XDG_STATE_HOME=${STATE} LOOPSMITH_CONFIG= ${process.execPath} ${CLI} resume --last --repo ${repo.dir} --model scripted:${next}; sleep 30`;
+    tmux('new-session', '-d', '-s', 'r', '-x', '120', '-y', '30', cmd);
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200; i++) {
+        const s = tmux('capture-pane', '-p', '-J', '-t', 'r');
+        if (re.test(s)) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(
+        `timed out waiting for ${re}:\n${tmux('capture-pane', '-p', '-J', '-t', 'r')}`,
+      );
+    };
+    await waitFor(/resumed: 1 turns, task "first task"/);
+    tmux('send-keys', '-t', 'r', '-l', 'and now?');
+    tmux('send-keys', '-t', 'r', 'Enter');
+    await waitFor(/Continuing where we were\./);
+    // The text is on screen before the turn is saved: wait for the save.
+    const [info] = listSessionsIn(repo.dir);
+    const followUps = () =>
+      readTrajectory(info)
+        ?.messages.filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .slice(1);
+    for (let i = 0; i < 50 && followUps()?.length !== 1; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(followUps(), ['and now?']);
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    repo.cleanup();
+  }
+});
+
+function listSessionsIn(repo: string): string[] {
+  const dir = join(STATE, 'loopsmith', 'sessions', repoKey(repo));
+  return readdirSync(dir).map((id) => join(dir, id, 'trajectory.json'));
+}

@@ -69,6 +69,12 @@ async function resumeCommand(
 ): Promise<number> {
   if (!id && !f.last) usage('resume', 'give a session id or --last (see loopsmith sessions)');
   if (id && f.last) usage('resume', 'give a session id or --last, not both');
+  // In a terminal without a message, the person picks the conversation up themselves.
+  if (!f.message && !f.json && process.stdin.isTTY && process.stdout.isTTY) {
+    const { runInteractive } = await import('./interactive/index.js');
+    const { repo, model, baseUrl, sandbox, maxTurns, yes } = f;
+    return runInteractive({ repo, model, baseUrl, sandbox, maxTurns, yes, resume: id ?? 'last' });
+  }
   // In a terminal without -m, the session goes on interactively (src/cli/interactive).
   if (f.message === undefined && !f.json && process.stdin.isTTY && process.stdout.isTTY) {
     const { runInteractive } = await import('./interactive/index.js');
