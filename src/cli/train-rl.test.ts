@@ -147,4 +147,16 @@ test('bad flags and a missing checkpoint: one line, exit 2', () => {
   assert.equal(b.status, 2);
   assert.match(b.stderr, /^loopsmith train rl: .*nope: not a checkpoint/);
   assert.equal(b.stderr.trim().split('\n').length, 1);
+  const c = cli([
+    '--from',
+    ckpt,
+    '--tasks',
+    tasks,
+    '--out',
+    join(dir, 'e5'),
+    '--filter',
+    'stage=9',
+  ]);
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /^loopsmith train rl: --tasks .*: no eval-split tasks matching stage=9/);
 });

@@ -37,6 +37,12 @@ export function registerTrainRl(train: Command): void {
     .requiredOption('--tasks <db>', 'task store (or JSONL) with train- and eval-split tasks')
     .requiredOption('--out <dir>', 'stage output directory (rerun with the same one to resume)')
     .option('--heldout <db>', 'task store whose eval split is held out (default: that of --tasks)')
+    .option(
+      '--filter <key=value>',
+      'keep tasks (both splits) whose field or feature equals value, repeatable: stage=1',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--steps <n>', 'RL steps', int('--steps', 1), d.steps)
     .option('--group <g>', 'rollouts per task', int('--group', 2), d.group)
     .option('--tasks-per-step <n>', 'tasks per step', int('--tasks-per-step', 1), d.tasksPerStep)

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EpisodeOptions } from '../gym/env.js';
 import { type RolloutRecord, readRecords, runRollouts } from '../gym/rollout.js';
-import { loadGymTasks } from '../gym/tasks-source.js';
+import { loadGymTasks, parseFilter } from '../gym/tasks-source.js';
 import type { GymTask } from '../gym/workspace.js';
 import type { Model } from '../providers/model.js';
 import { StageInputError } from './stage.js';
@@ -42,11 +42,13 @@ export interface GymEnvOptions {
   concurrency: number;
   /** Host paths the agent must not see (the run's own output, for one). */
   hidePaths: string[];
+  /** `key=value` task filters applied to both splits (e.g. stage=1). @default [] */
+  filter?: string[];
 }
 
-async function load(path: string): Promise<GymTask[]> {
+async function load(path: string, filter: string[]): Promise<GymTask[]> {
   try {
-    return await loadGymTasks(resolve(path));
+    return await loadGymTasks(resolve(path), parseFilter(filter));
   } catch (e) {
     throw new StageInputError((e as Error).message);
   }
@@ -61,16 +63,18 @@ export async function gymEnv(
   o: GymEnvOptions,
   heldoutPath?: string,
 ): Promise<RlEnv> {
-  const tasks = await load(tasksPath);
+  const tasks = await load(tasksPath, o.filter ?? []);
   const train = tasks.filter((t) => t.task.split === 'train');
-  const heldTasks = heldoutPath ? await load(heldoutPath) : tasks;
+  const heldTasks = heldoutPath ? await load(heldoutPath, o.filter ?? []) : tasks;
   const held = heldTasks.filter((t) => t.task.split === 'eval');
   const flag = heldoutPath ? `--heldout ${heldoutPath}` : `--tasks ${tasksPath}`;
+  const matching = o.filter?.length ? ` matching ${o.filter.join(' ')}` : '';
   if (held.length === 0)
     throw new StageInputError(
-      `${flag}: no eval-split tasks (the held-out resolved rate that picks the best checkpoint needs them)`,
+      `${flag}: no eval-split tasks${matching} (the held-out resolved rate that picks the best checkpoint needs them)`,
     );
-  if (train.length === 0) throw new StageInputError(`--tasks ${tasksPath}: no train-split tasks`);
+  if (train.length === 0)
+    throw new StageInputError(`--tasks ${tasksPath}: no train-split tasks${matching}`);
   const byId = new Map([...tasks, ...heldTasks].map((t) => [t.task.id, t]));
   const sidecars = [tasksPath, ...(heldoutPath ? [heldoutPath] : [])]
     .flatMap((f) => ['', '-wal', '-shm', '-journal'].map((x) => resolve(f) + x))

@@ -48,6 +48,8 @@ export interface RlConfig {
   out: string;
   /** Task store whose eval split gives the held-out tasks. @default the eval split of `tasks` */
   heldout?: string;
+  /** `key=value` filters on tasks of both splits, e.g. `stage=1`. @default [] */
+  filter?: string[];
   /** RL steps. @default 20 */
   steps: number;
   /** Rollouts per task (G). @default 8 */
@@ -179,6 +181,7 @@ export async function runRl(
         timeoutMs: cfg.timeout * 1000,
         concurrency: cfg.concurrency,
         hidePaths: [out, resolve(cfg.tasks)],
+        filter: cfg.filter,
       },
       cfg.heldout,
     ));
