@@ -108,6 +108,15 @@ try {
   console.log(
     `2. group of ${G}: ${fmt(many)} vs one sequence ${fmt(one)}; ratio = ${(many.wall / one.wall).toFixed(2)} wall, ${(many.cpu / one.cpu).toFixed(2)} per CPU-s (goal >= 4)`,
   );
+  // The batch's GEMMs can use a second core; one row cannot (so the single rate stays 1-thread).
+  const group2 = (k: number) =>
+    generateGroup(model, prompt, G, { maxTokens: k, temperature: 1, threads: 2 });
+  group2(4);
+  let many2 = zero;
+  for (let r = 0; r < reps; r++) many2 = best(many2, await rate(group2, G));
+  console.log(
+    `2b. group of ${G} on 2 threads: ${fmt(many2)}; ratio to one sequence = ${(many2.wall / one.wall).toFixed(2)} wall`,
+  );
   // 3. the worker vs in-thread, and how long the event loop goes without a timer firing.
   const w = new GenerationWorker(model);
   try {

@@ -66,6 +66,9 @@ export class BatchDecoder {
   private readonly cos: Float32Array;
   private readonly sin: Float32Array;
   private readonly logits: Float32Array;
+  private readonly probs: Float32Array;
+  private readonly logp: Float32Array;
+  private readonly invT = new Float32Array([1]);
   private readonly kn: Float32Array[];
   private readonly vn: Float32Array[];
   /** Feed/fetch tensors; their shapes depend only on the active row count and `cap`. */
@@ -96,6 +99,8 @@ export class BatchDecoder {
     this.cos = f(capacity * this.ropeN);
     this.sin = f(capacity * this.ropeN);
     this.logits = f(capacity * c.vocabSize);
+    this.probs = f(capacity * c.vocabSize);
+    this.logp = f(capacity * c.vocabSize);
   }
 
   /** Runs `ids` into a slot (its old contents dropped) and returns the logits [V] after the last one (a copy). */
@@ -147,9 +152,9 @@ export class BatchDecoder {
 
   /**
    * Appends ids[r] to slot r for r < n and returns the next-token logits [n, V] (a view,
-   * overwritten by the next step).
+   * overwritten by the next step); `dist()` then holds softmax / log-softmax of logits / temp.
    */
-  step(ids: ArrayLike<number>, n: number = ids.length): Float32Array {
+  step(ids: ArrayLike<number>, n: number = ids.length, temp = 1): Float32Array {
     const c = this.model.config;
     const hd = headDim(c);
     const half = hd / 2;
@@ -182,6 +187,7 @@ export class BatchDecoder {
       }
     }
     this.grow(P + 1);
+    this.invT[0] = temp > 0 ? 1 / temp : 1;
     const { feeds, fetches } = this.tensors(n);
     this.graph.run(feeds, fetches);
     const kvh = c.nKvHeads;
@@ -201,6 +207,12 @@ export class BatchDecoder {
     }
     for (let r = 0; r < n; r++) this.mask[r * cap + this.lens[r]++] = 0;
     return this.logits.subarray(0, n * c.vocabSize);
+  }
+
+  /** The last step's next-token distribution: probs and logp [n, V] at its temperature (views). */
+  dist(n: number): { probs: Float32Array; logp: Float32Array } {
+    const V = this.model.config.vocabSize;
+    return { probs: this.probs.subarray(0, n * V), logp: this.logp.subarray(0, n * V) };
   }
 
   /** Re-lays the caches out with room for `need` positions per slot (doubling). */
@@ -248,9 +260,13 @@ export class BatchDecoder {
       sin: ortTensor(this.sin.subarray(0, n * this.ropeN), [n, this.ropeN]),
       mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, T, 1]),
       splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
+      invT: ortTensor(this.invT, [1]),
     };
+    const nv = [n, c.vocabSize];
     const fetches: Record<string, OrtTensor> = {
-      logits: ortTensor(this.logits.subarray(0, n * c.vocabSize), [n, c.vocabSize]),
+      logits: ortTensor(this.logits.subarray(0, n * c.vocabSize), nv),
+      probs: ortTensor(this.probs.subarray(0, n * c.vocabSize), nv),
+      logp: ortTensor(this.logp.subarray(0, n * c.vocabSize), nv),
     };
     for (let l = 0; l < c.nLayers; l++) {
       feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(0, n * slot), [n, kvh, T, hd]);

@@ -9,7 +9,8 @@
 // pair's value twice, repeated per head: see qkvRope), and
 // per layer the caches read in place: pk<l> [B, Hkv, T, hd], pv<l> [B, Hkv, hd, T]
 // (values transposed), with T the cache capacity, mask [B, 1, T, 1] (0 over a row's cached
-// positions, -1e30 beyond) and splitT = [T, 1]. Fetches: logits [B, V], and per layer
+// positions, -1e30 beyond), splitT = [T, 1] and invT [1] (1 / temperature). Fetches:
+// logits [B, V], probs and logp [B, V] (softmax and log-softmax of logits * invT), and per layer
 // k<l> [B, Hkv, 1, hd] and v<l> [B, Hkv, hd, 1], the new token's rotated key and its
 // value, which the caller writes into the cache.
 import { headDim, type ModelConfig } from './config.js';
@@ -110,6 +111,7 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
   };
   const fetches: OnnxValue[] = [{ name: 'logits', dims: ['B', c.vocabSize] }];
   const feeds: OnnxValue[] = [
+    { name: 'invT', dims: [1] },
     { name: 'x', dims: ['B', D] },
     { name: 'cos', dims: ['B', nqk] },
     { name: 'sin', dims: ['B', nqk] },
@@ -178,5 +180,13 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
     inputs: [rmsnorm(x, 'output_norm.weight'), 'wout'],
     outputs: ['logits'],
   });
+  // The sampler's distribution, vectorised here rather than V Math.exp calls per row in JS.
+  const scaled = one('Mul', ['logits', 'invT']);
+  nodes.push({ op: 'Softmax', inputs: [scaled], outputs: ['probs'], attrs: { axis: { i: -1 } } });
+  nodes.push({ op: 'LogSoftmax', inputs: [scaled], outputs: ['logp'], attrs: { axis: { i: -1 } } });
+  fetches.push(
+    { name: 'probs', dims: ['B', c.vocabSize] },
+    { name: 'logp', dims: ['B', c.vocabSize] },
+  );
   return encodeModel(nodes, feeds, fetches, inits);
 }

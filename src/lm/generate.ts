@@ -18,7 +18,7 @@ import { netFor } from './engine.js';
 import { stepKernels } from './kernels/default.js';
 import { refKernels } from './kernels/ref.js';
 import { Rng } from './rng.js';
-import { sample } from './sample.js';
+import { sample, sampleDist } from './sample.js';
 
 export { sample } from './sample.js';
 
@@ -38,6 +38,11 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens?: number;
   /** Token ids that end a sequence (e.g. end-of-turn; the stop token is kept in `ids`). @default [] */
   stopIds?: number[];
+  /**
+   * onnxruntime threads of the decode step. One row is too small to split; a batch of
+   * rows may gain from a second core when the machine has one idle. @default 1
+   */
+  threads?: number;
 }
 
 /** What generation returns, per sequence. */
@@ -61,6 +66,7 @@ export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOp
     topP: opts.topP ?? 1,
     seed: opts.seed ?? 0,
     stopIds: opts.stopIds ?? [],
+    threads: opts.threads ?? 1,
   };
   if (!(Number.isInteger(o.maxTokens) && o.maxTokens >= 0))
     throw new Error(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
@@ -68,6 +74,8 @@ export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOp
     throw new Error(`temperature must be a finite number >= 0, got ${opts.temperature}`);
   if (!(o.topP > 0 && o.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${opts.topP}`);
   if (!Number.isInteger(o.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
+  if (!(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 64))
+    throw new Error(`threads must be an integer in 1..64, got ${opts.threads}`);
   if (!Array.isArray(o.stopIds) || !o.stopIds.every((x) => Number.isInteger(x)))
     throw new Error('stopIds must be an array of integer token ids');
   return o;
@@ -107,12 +115,12 @@ export function generateGroup(
   const stop = new Set(o.stopIds);
   const rngs = res.map((_, i) => new Rng(o.seed + i));
   const probs = new Float64Array(V);
-  const dec = makeDecoder(model, G);
+  const dec = makeDecoder(model, G, o.temperature, o.topP, o.threads);
   const first = dec.prefill(promptIds);
-  /** Samples sequence s from `logits`; true when s is finished. */
-  const take = (s: number, logits: Float32Array): boolean => {
+  /** Appends sequence s's next token (from `choose`); true when s is finished. */
+  const take = (s: number, choose: Choose): boolean => {
     const r = res[s];
-    const { id, logprob } = sample(logits, o.temperature, o.topP, rngs[s], probs);
+    const { id, logprob } = choose(rngs[s]);
     r.ids.push(id);
     r.logprobs.push(logprob);
     if (stop.has(id)) {
@@ -126,17 +134,17 @@ export function generateGroup(
   const seq: number[] = [];
   const next: number[] = [];
   for (let s = 0; s < G; s++) {
-    if (take(s, first)) continue;
+    if (take(s, (rng) => sample(first, o.temperature, o.topP, rng, probs))) continue;
     seq.push(s);
     next.push(res[s].ids[res[s].ids.length - 1]);
   }
   let n = seq.length;
   for (let r = 1; r < n; r++) dec.copySlot(0, r);
   while (n > 0) {
-    const logits = dec.step(next, n);
+    const row = dec.step(next, n);
     const done: boolean[] = [];
     for (let r = 0; r < n; r++) {
-      done.push(take(seq[r], logits.subarray(r * V, (r + 1) * V)));
+      done.push(take(seq[r], (rng) => row(r, rng)));
       next[r] = res[seq[r]].ids[res[seq[r]].ids.length - 1];
     }
     // Compaction, from the end so the row moved in is always a live one.
@@ -154,26 +162,47 @@ export function generateGroup(
   return res;
 }
 
+type Choose = (rng: Rng) => { id: number; logprob: number };
+
 /** The decoder generation runs on: the batched ONNX step graph, or the JS kernels without onnxruntime. */
 interface GroupDecoder {
   prefill(ids: number[]): Float32Array;
   copySlot(from: number, to: number): void;
-  step(ids: number[], n: number): Float32Array;
+  /** Steps rows 0..n-1; the result samples row r's next token. */
+  step(ids: number[], n: number): (r: number, rng: Rng) => { id: number; logprob: number };
 }
 
-function makeDecoder(model: LoadedModel, G: number): GroupDecoder {
+function makeDecoder(
+  model: LoadedModel,
+  G: number,
+  temp: number,
+  topP: number,
+  threads: number,
+): GroupDecoder {
   const net = netFor(model);
+  const V = model.config.vocabSize;
   if (net.K !== refKernels) {
-    const b = new BatchDecoder(model, G);
+    const b = new BatchDecoder(model, G, { threads });
     return {
       prefill: (ids) => b.prefill(0, ids),
       copySlot: (f, t) => b.copySlot(f, t),
-      step: (ids, n) => b.step(ids, n),
+      step: (ids, n) => {
+        b.step(ids, n, temp);
+        const { probs, logp } = b.dist(n);
+        return (r, rng) =>
+          sampleDist(
+            probs.subarray(r * V, (r + 1) * V),
+            logp.subarray(r * V, (r + 1) * V),
+            temp,
+            topP,
+            rng,
+          );
+      },
     };
   }
   // Without onnxruntime: one reference decoder per sequence, stepped in turn.
   const decs: Decoder[] = [new Decoder(net, model.paramSet, stepKernels())];
-  const V = model.config.vocabSize;
+  const scratch = new Float64Array(V);
   let out = new Float32Array(0);
   return {
     prefill: (ids) => decs[0].prefill(ids).slice(),
@@ -183,7 +212,7 @@ function makeDecoder(model: LoadedModel, G: number): GroupDecoder {
     step: (ids, n) => {
       if (out.length < n * V) out = new Float32Array(n * V);
       for (let r = 0; r < n; r++) out.set(decs[r].step(ids[r]), r * V);
-      return out.subarray(0, n * V);
+      return (r, rng) => sample(out.subarray(r * V, (r + 1) * V), temp, topP, rng, scratch);
     },
   };
 }

@@ -59,3 +59,46 @@ export function sample(
   }
   return { id: last, logprob: lp(last) };
 }
+
+/**
+ * The same choice as `sample`, from a distribution already computed at temperature `temp`
+ * (probs and logp of one row, from the decode graph): no exponentials in JS.
+ */
+export function sampleDist(
+  probs: Float32Array,
+  logp: Float32Array,
+  temp: number,
+  topP: number,
+  rng: Rng,
+): { id: number; logprob: number } {
+  const V = probs.length;
+  let arg = 0;
+  for (let i = 1; i < V; i++) if (probs[i] > probs[arg]) arg = i;
+  if (temp === 0) return { id: arg, logprob: logp[arg] };
+  let floor = 0;
+  let mass = 0;
+  if (topP < 1) {
+    if (sorted.length < V) sorted = new Float64Array(V);
+    const s = sorted.subarray(0, V);
+    s.set(probs);
+    s.sort();
+    let total = 0;
+    for (let i = 0; i < V; i++) total += s[i];
+    let acc = 0;
+    let k = V - 1;
+    while (k > 0 && acc + s[k] < topP * total) acc += s[k--];
+    floor = s[k];
+    for (let i = 0; i < V; i++) if (probs[i] >= floor) mass += probs[i];
+  } else {
+    for (let i = 0; i < V; i++) mass += probs[i];
+  }
+  let r = rng.next() * mass;
+  let last = arg;
+  for (let i = 0; i < V; i++) {
+    if (probs[i] < floor) continue;
+    last = i;
+    r -= probs[i];
+    if (r < 0) return { id: i, logprob: logp[i] };
+  }
+  return { id: last, logprob: logp[last] };
+}
