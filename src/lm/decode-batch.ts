@@ -68,9 +68,9 @@ export class BatchDecoder {
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly logp: Float32Array;
-  private readonly invT = new Float32Array([1]);
-  private readonly kn: Float32Array[];
-  private readonly vn: Float32Array[];
+  private readonly invT: Float32Array;
+  /** The step's new keys and values, [2 * layers, rows, Hkv * hd]. */
+  private readonly kv: Float32Array;
   /** Feed/fetch tensors; their shapes depend only on the active row count and `cap`. */
   private fixed = {
     key: '',
@@ -92,13 +92,13 @@ export class BatchDecoder {
     const f = (n: number) => new Float32Array(n);
     this.cap = 0;
     this.grow(Math.min(c.maxSeqLen, 64));
-    this.kn = Array.from({ length: c.nLayers }, () => f(capacity * c.nKvHeads * hd));
-    this.vn = Array.from({ length: c.nLayers }, () => f(capacity * c.nKvHeads * hd));
+    this.kv = f(2 * c.nLayers * capacity * c.nKvHeads * hd);
     this.x = f(capacity * c.dim);
     this.ropeN = (c.nHeads + c.nKvHeads) * hd;
     this.cos = f(capacity * this.ropeN);
     this.sin = f(capacity * this.ropeN);
     this.logits = f(capacity * c.vocabSize);
+    this.invT = f(capacity).fill(1);
     this.probs = f(capacity * c.vocabSize);
     this.logp = f(capacity * c.vocabSize);
   }
@@ -152,9 +152,14 @@ export class BatchDecoder {
 
   /**
    * Appends ids[r] to slot r for r < n and returns the next-token logits [n, V] (a view,
-   * overwritten by the next step); `dist()` then holds softmax / log-softmax of logits / temp.
+   * overwritten by the next step); `dist()` then holds softmax / log-softmax of logits / temp
+   * (temp: one for all rows, or one per row; 0 counts as 1).
    */
-  step(ids: ArrayLike<number>, n: number = ids.length, temp = 1): Float32Array {
+  step(
+    ids: ArrayLike<number>,
+    n: number = ids.length,
+    temp: number | ArrayLike<number> = 1,
+  ): Float32Array {
     const c = this.model.config;
     const hd = headDim(c);
     const half = hd / 2;
@@ -187,21 +192,25 @@ export class BatchDecoder {
       }
     }
     this.grow(P + 1);
-    this.invT[0] = temp > 0 ? 1 / temp : 1;
+    for (let r = 0; r < n; r++) {
+      const t = typeof temp === 'number' ? temp : temp[r];
+      this.invT[r] = t > 0 ? 1 / t : 1;
+    }
     const { feeds, fetches } = this.tensors(n);
     this.graph.run(feeds, fetches);
     const kvh = c.nKvHeads;
     const cap = this.cap;
     for (let l = 0; l < c.nLayers; l++) {
       const V = this.vc[l];
-      const vn = this.vn[l];
+      const kn = 2 * l * n * kvh * hd;
+      const vn = (2 * l + 1) * n * kvh * hd;
       for (let r = 0; r < n; r++) {
         const pos = this.lens[r];
         for (let j = 0; j < kvh; j++) {
           const src = (r * kvh + j) * hd;
           const base = (r * kvh + j) * hd * cap;
-          this.kc[l].set(this.kn[l].subarray(src, src + hd), base + pos * hd);
-          for (let d = 0; d < hd; d++) V[base + d * cap + pos] = vn[src + d];
+          this.kc[l].set(this.kv.subarray(kn + src, kn + src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) V[base + d * cap + pos] = this.kv[vn + src + d];
         }
       }
     }
@@ -260,7 +269,7 @@ export class BatchDecoder {
       sin: ortTensor(this.sin.subarray(0, n * this.ropeN), [n, this.ropeN]),
       mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, T, 1]),
       splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
-      invT: ortTensor(this.invT, [1]),
+      invT: ortTensor(this.invT.subarray(0, n), [n, 1]),
     };
     const nv = [n, c.vocabSize];
     const fetches: Record<string, OrtTensor> = {
@@ -271,9 +280,9 @@ export class BatchDecoder {
     for (let l = 0; l < c.nLayers; l++) {
       feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(0, n * slot), [n, kvh, T, hd]);
       feeds[`pv${l}`] = ortTensor(this.vc[l].subarray(0, n * slot), [n, kvh, hd, T]);
-      fetches[`k${l}`] = ortTensor(this.kn[l].subarray(0, n * kvh * hd), [n, kvh, 1, hd]);
-      fetches[`v${l}`] = ortTensor(this.vn[l].subarray(0, n * kvh * hd), [n, kvh, hd, 1]);
     }
+    const L2 = 2 * c.nLayers;
+    fetches.kv = ortTensor(this.kv.subarray(0, L2 * n * kvh * hd), [L2, n, kvh * hd]);
     this.fixed = { key, feeds, fetches };
     return this.fixed;
   }

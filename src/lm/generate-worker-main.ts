@@ -1,16 +1,19 @@
 // The generation worker thread: holds a copy of the model and serves GenerationWorker's
-// requests (generate-worker.ts) one at a time, so generation never blocks the caller's loop.
+// requests (generate-worker.ts), all in flight batched together (generate-server.ts), so
+// generation never blocks the caller's loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoadedModel } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
-import { type GenerateOptions, generateGroup } from './generate.js';
+import type { GenerateOptions } from './generate.js';
+import { GenerationServer } from './generate-server.js';
 import { allocParams } from './params.js';
 import { Tokenizer } from './tokenizer.js';
 
 /** A request from the client. */
 export type WorkerRequest =
   | { id: number; op: 'group'; promptIds: number[]; G: number; opts: GenerateOptions }
-  | { id: number; op: 'weights'; flat: Float32Array };
+  | { id: number; op: 'weights'; flat: Float32Array }
+  | { id: number; op: 'stats' };
 
 const init = workerData as { config: ModelConfig; flat: Float32Array };
 const paramSet = allocParams(init.config);
@@ -23,18 +26,29 @@ const model: LoadedModel = {
   tokenizer: new Tokenizer([]),
 };
 
+const server = new GenerationServer(model);
+const reply = (id: number, p: Promise<unknown>) =>
+  p.then(
+    (value) => parentPort?.postMessage({ id, ok: true, value }),
+    (e: Error) => parentPort?.postMessage({ id, ok: false, error: e.message }),
+  );
+
 parentPort?.on('message', (m: WorkerRequest) => {
-  try {
-    if (m.op === 'weights') {
-      if (m.flat.length !== paramSet.flat.length)
-        throw new Error(`weights: ${m.flat.length} floats, the model has ${paramSet.flat.length}`);
-      paramSet.flat.set(m.flat);
-      parentPort?.postMessage({ id: m.id, ok: true, value: null });
+  if (m.op === 'stats') {
+    parentPort?.postMessage({ id: m.id, ok: true, value: { ...server.stats } });
+    return;
+  }
+  if (m.op === 'weights') {
+    if (m.flat.length !== paramSet.flat.length) {
+      const error = `weights: ${m.flat.length} floats, the model has ${paramSet.flat.length}`;
+      parentPort?.postMessage({ id: m.id, ok: false, error });
       return;
     }
-    const value = generateGroup(model, m.promptIds, m.G, m.opts);
-    parentPort?.postMessage({ id: m.id, ok: true, value });
-  } catch (e) {
-    parentPort?.postMessage({ id: m.id, ok: false, error: (e as Error).message });
+    reply(
+      m.id,
+      server.whenIdle(() => paramSet.flat.set(m.flat)).then(() => null),
+    );
+    return;
   }
+  reply(m.id, server.generateGroup(m.promptIds, m.G, m.opts));
 });

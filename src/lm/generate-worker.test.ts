@@ -32,6 +32,35 @@ test('the worker returns exactly the ids and logprobs generation gives in-thread
   }
 });
 
+test('concurrent requests are decoded in one batch and each equals its in-thread result', async () => {
+  const w = new GenerationWorker(model);
+  try {
+    const reqs = [
+      { p: prompt, G: 3, o: { maxTokens: 30, temperature: 1, seed: 1, stopIds: [5, 9] } },
+      { p: [1, 2, 3], G: 1, o: { maxTokens: 12, temperature: 0 } },
+      {
+        p: Array.from({ length: 40 }, (_, i) => (i * 7) % 512),
+        G: 2,
+        o: { maxTokens: 25, temperature: 0.7, topP: 0.9, seed: 3 },
+      },
+    ];
+    const got = await Promise.all(reqs.map((r) => w.generateGroup(r.p, r.G, r.o)));
+    const st = await w.stats();
+    // 6 sequences of up to 30 tokens: batched, far fewer steps than rows.
+    assert.ok(st.steps <= 30 && st.rows / st.steps > 2, JSON.stringify(st));
+    reqs.forEach((r, i) => {
+      const want = generateGroup(model, r.p, r.G, r.o);
+      got[i].forEach((g, s) => {
+        assert.deepEqual(g.ids, want[s].ids, `request ${i} sequence ${s}`);
+        assert.equal(g.finishReason, want[s].finishReason);
+        g.logprobs.forEach((x, k) => assert.ok(Math.abs(x - want[s].logprobs[k]) < 1e-4));
+      });
+    });
+  } finally {
+    await w.close();
+  }
+});
+
 test('the event loop keeps running while the worker generates', async () => {
   const w = new GenerationWorker(model);
   const opts = { maxTokens: 400, temperature: 1, seed: 1 };

@@ -7,8 +7,10 @@
 //   await w.syncWeights();                            // after training changed model's weights
 //   await w.close();
 //
-// Requests run one at a time in order. The thread keeps the process alive only while a
-// request is pending. Bad options are rejected before anything is sent.
+// Requests in flight are decoded together in one batch (continuous batching, see
+// generate-server.ts): concurrent callers, e.g. the episodes of an RL group, share each
+// step. The thread keeps the process alive only while a request is pending. Bad options
+// are rejected before anything is sent.
 import { Worker } from 'node:worker_threads';
 import type { LoadedModel } from './checkpoint.js';
 import { weightsFingerprint } from './decode-batch.js';
@@ -83,6 +85,11 @@ export class GenerationWorker {
     if (fp === this.fingerprint) return;
     await this.request({ op: 'weights', flat: this.model.paramSet.flat });
     this.fingerprint = fp;
+  }
+
+  /** Batched steps so far and rows decoded in them (rows / steps = the mean batch size). */
+  stats(): Promise<{ steps: number; rows: number }> {
+    return this.request({ op: 'stats' }) as Promise<{ steps: number; rows: number }>;
   }
 
   /** Stops the thread; pending requests are rejected. */

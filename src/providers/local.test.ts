@@ -140,3 +140,18 @@ test('loopsmith run --model local:CKPT_DIR runs the real CLI end to end', () => 
   assert.ok(t.turns[0].tokens.promptIds.length > 0 && t.turns[0].tokens.completionIds.length > 0);
   assert.equal(t.turns[0].usage.estimated, false);
 });
+
+test('providers of one model share a worker: concurrent calls batch and match in-thread ones', async () => {
+  const opts = { maxTokens: 16, temperature: 1 };
+  const ms = [1, 2, 3].map((seed) => localModelFrom(model, `local:s${seed}`, { ...opts, seed }));
+  const got = await Promise.all(ms.map((m) => m.complete({ messages, tools })));
+  for (const [i, seed] of [1, 2, 3].entries()) {
+    const want = await localModelFrom(model, 'local:in-thread', {
+      ...opts,
+      seed,
+      worker: false,
+    }).complete({ messages, tools });
+    assert.deepEqual(got[i].tokens?.completionIds, want.tokens?.completionIds, `seed ${seed}`);
+  }
+  await Promise.all(ms.map((m) => m.close?.()));
+});

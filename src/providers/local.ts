@@ -1,6 +1,7 @@
 // `local:CKPT_DIR` — the embedded model as a harness Model: renders the conversation with the
-// one chat template, generates with the KV-cache decoder on a worker thread (the harness's
-// event loop stays free), parses tool calls back, and returns the exact prompt/completion ids
+// one chat template, generates with the KV-cache decoder on a worker thread shared by all
+// providers of the same model (the harness's event loop stays free; concurrent episodes share
+// batched decode steps), parses tool calls back, and returns the exact prompt/completion ids
 // and logprobs the sampler produced (usage is exact, never estimated).
 
 import type { LoadedModel } from '../lm/checkpoint.js';
@@ -30,7 +31,8 @@ export interface LocalModelOptions extends SamplingOptions {
   seed?: number;
   /**
    * Generate on a worker thread (weights copied there, re-sent when they change between
-   * calls). false runs on the calling thread, blocking it. A GenerationWorker given here is
+   * calls), shared by every provider of the same model object, so concurrent calls are
+   * decoded in one batch. false runs on the calling thread, blocking it. A GenerationWorker given here is
    * shared (RL: one thread for all rollouts of the live policy) and not closed by close().
    * @default true
    */
@@ -74,7 +76,7 @@ export function localModelFrom(
   let thread: GenerationWorker | null = shared;
   const run = async (promptIds: number[], o: GenerateOptions): Promise<GenerateResult> => {
     if (!worker) return generate(model, promptIds, o);
-    thread ??= new GenerationWorker(model);
+    thread ??= acquireWorker(model);
     // Training evaluates live weights through this provider: the thread must see them.
     await thread.syncWeights();
     return thread.generate(promptIds, o);
@@ -124,10 +126,31 @@ export function localModelFrom(
       };
     },
     async close() {
-      if (!shared) await thread?.close();
+      if (!shared && thread) await releaseWorker(model);
       thread = shared;
     },
   };
+}
+
+// One worker per model object, shared by every provider serving it: concurrent episodes
+// (an RL group, `rollout --concurrency`) are then decoded in one batch.
+const workers = new WeakMap<LoadedModel, { worker: GenerationWorker; users: number }>();
+
+function acquireWorker(model: LoadedModel): GenerationWorker {
+  let w = workers.get(model);
+  if (!w) {
+    w = { worker: new GenerationWorker(model), users: 0 };
+    workers.set(model, w);
+  }
+  w.users++;
+  return w.worker;
+}
+
+async function releaseWorker(model: LoadedModel): Promise<void> {
+  const w = workers.get(model);
+  if (!w || --w.users > 0) return;
+  workers.delete(model);
+  await w.worker.close();
 }
 
 /** The message from generated ids: our `<|tool_call|>` syntax first, other text syntaxes as a fallback. */

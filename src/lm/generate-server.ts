@@ -1,0 +1,201 @@
+// Continuous batching for the generation worker: every request in flight (each a prompt and
+// a group size, e.g. the G concurrent episodes of one RL step, each at its own turn) shares
+// one BatchDecoder, so each step is one batched graph call over all live sequences, of
+// any lengths. A request is admitted between steps (its prompt prefilled into a free slot,
+// copied for its group); a finished sequence leaves the batch (the last row moves into its
+// slot); a weight update waits until the batch is empty. A request alone in the batch
+// computes exactly what generateGroup computes in-thread.
+import type { LoadedModel } from './checkpoint.js';
+import { BatchDecoder } from './decode-batch.js';
+import {
+  checkGenerateOptions,
+  type GenerateOptions,
+  type GenerateResult,
+  MAX_GROUP,
+} from './generate.js';
+import { Rng } from './rng.js';
+import { sample, sampleDist } from './sample.js';
+
+/** Slots of the shared batch unless a bigger group asks for more. */
+const DEFAULT_SLOTS = 16;
+
+interface Job {
+  promptIds: number[];
+  G: number;
+  o: Required<GenerateOptions>;
+  stop: Set<number>;
+  res: GenerateResult[];
+  left: number;
+  resolve: (r: GenerateResult[]) => void;
+  reject: (e: Error) => void;
+}
+interface Row {
+  job: Job;
+  seq: number;
+  rng: Rng;
+  next: number;
+}
+type Pending = { kind: 'job'; job: Job } | { kind: 'weights'; apply: () => void; done: () => void };
+
+/** Serves generate requests for one model, batching all that are in flight. */
+export class GenerationServer {
+  private dec: BatchDecoder | null = null;
+  private rows: Row[] = [];
+  private readonly queue: Pending[] = [];
+  private running = false;
+  private readonly probs: Float64Array;
+  /** Batched steps run, and rows decoded over them (rows / steps = the mean batch). */
+  readonly stats = { steps: 0, rows: 0 };
+
+  constructor(private readonly model: LoadedModel) {
+    this.probs = new Float64Array(model.config.vocabSize);
+  }
+
+  /** Generates G continuations of promptIds (checked here; errors reject this request only). */
+  generateGroup(promptIds: number[], G: number, opts: GenerateOptions): Promise<GenerateResult[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        const o = checkGenerateOptions(opts);
+        if (!(Number.isInteger(G) && G >= 1 && G <= MAX_GROUP))
+          throw new Error(`group size must be an integer in 1..${MAX_GROUP}, got ${G}`);
+        const c = this.model.config;
+        if (!Array.isArray(promptIds) || promptIds.length === 0) throw new Error('prompt is empty');
+        for (const id of promptIds)
+          if (!(Number.isInteger(id) && id >= 0 && id < c.vocabSize))
+            throw new Error(`token id ${id} is outside the vocabulary [0, ${c.vocabSize})`);
+        if (promptIds.length > c.maxSeqLen)
+          throw new Error(`prompt of ${promptIds.length} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
+        const res: GenerateResult[] = Array.from({ length: G }, () => ({
+          promptIds: [...promptIds],
+          ids: [],
+          logprobs: [],
+          finishReason: 'length',
+        }));
+        if (o.maxTokens === 0) return resolve(res);
+        const job = { promptIds, G, o, stop: new Set(o.stopIds), res, left: G, resolve, reject };
+        this.queue.push({ kind: 'job', job });
+        this.kick();
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  }
+
+  /** Runs `apply` (a weight change) once no sequence is being decoded. */
+  whenIdle(apply: () => void): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ kind: 'weights', apply, done });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => this.loop());
+  }
+
+  /** One admission round and one batched step, then yield so new requests can arrive. */
+  private loop(): void {
+    try {
+      this.admit();
+      if (this.rows.length > 0) this.step();
+    } catch (e) {
+      // A failure mid-step (it should not happen: inputs were checked) fails every live job.
+      const jobs = new Set(this.rows.map((r) => r.job));
+      this.rows = [];
+      this.dec = null;
+      for (const j of jobs) j.reject(e as Error);
+    }
+    if (this.rows.length > 0 || this.queue.length > 0) setImmediate(() => this.loop());
+    else this.running = false;
+  }
+
+  private admit(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      if (head.kind === 'weights') {
+        if (this.rows.length > 0) return;
+        this.queue.shift();
+        head.apply();
+        this.dec = null; // the step graph bakes the weights in: a new decoder picks up the change
+        head.done();
+        continue;
+      }
+      const job = head.job;
+      const n = this.rows.length;
+      if (this.dec && n + job.G > this.dec.capacity) {
+        if (n > 0) return; // waits for room
+        this.dec = null;
+      }
+      this.dec ??= new BatchDecoder(this.model, Math.max(DEFAULT_SLOTS, job.G));
+      this.queue.shift();
+      const first = this.dec.prefill(n, job.promptIds);
+      const fresh: Row[] = [];
+      for (let s = 0; s < job.G; s++) {
+        const row: Row = { job, seq: s, rng: new Rng(job.o.seed + s), next: 0 };
+        const choose = (rng: Rng) => sample(first, job.o.temperature, job.o.topP, rng, this.probs);
+        if (!this.take(row, choose)) fresh.push(row);
+      }
+      for (let i = 1; i < fresh.length; i++) this.dec.copySlot(n, n + i);
+      this.rows.push(...fresh);
+    }
+  }
+
+  private step(): void {
+    const dec = this.dec as BatchDecoder;
+    const rows = this.rows;
+    const n = rows.length;
+    const V = this.model.config.vocabSize;
+    this.stats.steps++;
+    this.stats.rows += n;
+    dec.step(
+      rows.map((r) => r.next),
+      n,
+      rows.map((r) => r.job.o.temperature),
+    );
+    const { probs, logp } = dec.dist(n);
+    const done = rows.map((row, r) =>
+      this.take(row, (rng) =>
+        sampleDist(
+          probs.subarray(r * V, (r + 1) * V),
+          logp.subarray(r * V, (r + 1) * V),
+          row.job.o.temperature,
+          row.job.o.topP,
+          rng,
+        ),
+      ),
+    );
+    // Compaction as in generateGroup: from the end, so the row moved in is a live one.
+    for (let r = rows.length - 1; r >= 0; r--) {
+      if (!done[r]) continue;
+      const last = rows.length - 1;
+      if (r !== last) {
+        dec.copySlot(last, r);
+        rows[r] = rows[last];
+      }
+      rows.pop();
+    }
+  }
+
+  /** Appends the row's next token; true when its sequence is finished (its job resolved when all are). */
+  private take(row: Row, choose: (rng: Rng) => { id: number; logprob: number }): boolean {
+    const { job } = row;
+    const r = job.res[row.seq];
+    const { id, logprob } = choose(row.rng);
+    r.ids.push(id);
+    r.logprobs.push(logprob);
+    row.next = id;
+    let finished = false;
+    if (job.stop.has(id)) {
+      r.finishReason = 'stop';
+      finished = true;
+    } else {
+      finished =
+        r.ids.length >= job.o.maxTokens ||
+        job.promptIds.length + r.ids.length > this.model.config.maxSeqLen;
+    }
+    if (finished && --job.left === 0) job.resolve(job.res);
+    return finished;
+  }
+}
