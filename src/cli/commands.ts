@@ -57,11 +57,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./export.js')).registerExport,
   },
   {
-    names: ['eval', 'compare', 'report'],
+    names: ['eval', 'compare', 'report', 'offline-data'],
     summaries: [
       'Evaluate a model on a suite through the harness and grader (resumable run directory).',
       'Compare two eval runs on their common tasks (McNemar exact, paired bootstrap, tokens).',
       'The report card (markdown or self-contained HTML) from stage outputs and eval runs.',
+      "The ablation's format B: a rollout run's solutions as issue + code -> diff conversations (a run dir mid2 reads).",
     ],
     load: async () => (await import('./eval.js')).registerEval,
   },

@@ -8,9 +8,15 @@ import { writeReport } from '../eval/report.js';
 import { EvalInputError, evaluate, readEvalRun } from '../eval/run.js';
 import { loadSuite } from '../eval/suite.js';
 import { createOracleModel } from '../gym/oracle.js';
+import { readRecords } from '../gym/rollout.js';
+import { loadGymTasks, localTestCmd } from '../gym/tasks-source.js';
+import type { GymTask } from '../gym/workspace.js';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
 import { createModel } from '../providers/spec.js';
 import { bwrapAvailable } from '../sandbox/index.js';
+import { loadTaskFiles } from '../tasks/materialize.js';
+import { TaskStore } from '../tasks/store.js';
+import { writeOfflineRun } from '../train/offline-format.js';
 
 function usage(cmd: string, message: string): never {
   process.stderr.write(`loopsmith ${cmd}: ${message.split('\n')[0]}\n`);
@@ -172,7 +178,13 @@ export function registerEval(program: Command): void {
           .map(([k, v]) => `pass@${k} ${(100 * v).toFixed(1)}%`)
           .join(', ')} (${m.tasks} tasks, ${m.repos} repos)`,
         `  tokens/task prompt ${m.tokens.prompt}, completion ${m.tokens.completion}, cached ${m.tokens.cached}; per resolved task ${m.tokens_per_resolved_task ?? '-'}`,
-        `  turns ${m.turns_mean}, wall ${m.wall_s_mean}s/task, format-error rate ${(100 * m.format_error_rate).toFixed(1)}%, invalid ${m.invalid}, tampered ${m.tampered}, suspicious ${m.suspicious}${Object.keys(m.defences).length ? ` (${Object.entries(m.defences).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+        `  turns ${m.turns_mean}, wall ${m.wall_s_mean}s/task, format-error rate ${(100 * m.format_error_rate).toFixed(1)}%, invalid ${m.invalid}, tampered ${m.tampered}, suspicious ${m.suspicious}${
+          Object.keys(m.defences).length
+            ? ` (${Object.entries(m.defences)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')})`
+            : ''
+        }`,
         `  exit statuses: ${Object.entries(m.exit_statuses)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
@@ -220,6 +232,50 @@ export function registerEval(program: Command): void {
       );
       process.stderr.write(
         `${f.out}: ${data.stages.length} stages, ${data.evals.length} eval runs, ${data.ablation.length} paired comparisons\n`,
+      );
+    });
+
+  program
+    .command('offline-data')
+    .description(
+      "The ablation's format B: a rollout run's solutions as issue + code -> diff conversations (a run dir mid2 reads).",
+    )
+    .requiredOption('--runs <dir>', 'rollout run directory (the teacher run of format A)')
+    .requiredOption(
+      '--tasks <file>',
+      'the task store (SQLite) or {task, repo} JSONL the run came from',
+    )
+    .requiredOption('--out <dir>', 'output run directory')
+    .action(async (f) => {
+      const records = await readRecords(resolve(f.runs)).catch((e: Error) =>
+        usage('offline-data', e.message),
+      );
+      const ids = new Set(records.map((r) => r.taskId));
+      const tasks = new Map<string, GymTask>();
+      try {
+        if (f.tasks.endsWith('.jsonl')) {
+          for (const gt of await loadGymTasks(resolve(f.tasks)))
+            if (ids.has(gt.task.id)) tasks.set(gt.task.id, gt);
+        } else {
+          const store = new TaskStore(resolve(f.tasks));
+          try {
+            for (const id of ids) {
+              const tf = loadTaskFiles(store, id);
+              tasks.set(id, {
+                task: { ...tf.task, testCmd: localTestCmd(tf.task.testCmd) },
+                repo: tf.repo,
+              });
+            }
+          } finally {
+            store.close();
+          }
+        }
+      } catch (e) {
+        usage('offline-data', `--tasks ${f.tasks}: ${(e as Error).message}`);
+      }
+      const r = await writeOfflineRun(records, tasks, resolve(f.out));
+      process.stderr.write(
+        `${r.written} format-B conversations from ${records.length} rollouts (skipped: ${r.skipped.unresolved} unresolved, ${r.skipped.noTask} without task, ${r.skipped.emptyDiff} empty diff) -> ${f.out}\n`,
       );
     });
 }

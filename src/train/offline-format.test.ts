@@ -11,7 +11,8 @@ import { applyPatch } from '../gym/patch.js';
 import { readRecords, runRollouts } from '../gym/rollout.js';
 import { sampleTasks } from '../gym/test-utils.js';
 import { agentFiles } from '../gym/workspace.js';
-import { offlineRows, toOfflineRow } from './offline-format.js';
+import { readRuns } from './chats.js';
+import { offlineRows, toOfflineRow, writeOfflineRun } from './offline-format.js';
 
 test('format B rows carry the very solution of format A, as issue + code -> diff', async () => {
   const all = sampleTasks();
@@ -46,6 +47,19 @@ test('format B rows carry the very solution of format A, as issue + code -> diff
     assert.ok(!row.meta.files.some((f) => gt.repo.testFiles.includes(f)));
   }
   assert.ok(rows[1].meta.files.length >= 1);
+
+  // As a run directory, format B is read by mid2's own reader like format A.
+  const b = join(out, 'format-b');
+  const w = await writeOfflineRun(records, new Map(tasks.map((t) => [t.task.id, t])), b);
+  assert.equal(w.written, 2);
+  const back = readRuns([b]);
+  assert.deepEqual(back.map((r) => r.taskId).sort(), records.map((r) => r.taskId).sort());
+  for (const r of back) {
+    assert.deepEqual(r.trajectory.tools, []);
+    assert.deepEqual(r.trajectory.turns, []);
+    assert.equal(r.trajectory.messages.length, 3);
+    assert.ok(r.grade.resolved);
+  }
 });
 
 test('no row without a non-test change; long files are cut with a note', () => {

@@ -7,6 +7,9 @@
 // them (buggy), with line numbers. The target is that diff restricted to those files. Pure.
 // The rows are plain {system, user, assistant} messages: the lead's mid2 renders them with the
 // one chat template and no tools (`renderChat(row.messages, [])`), assistant-only loss.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeManifest } from '../gym/manifest.js';
 import type { RolloutRecord } from '../gym/rollout.js';
 import { agentFiles, type GymTask } from '../gym/workspace.js';
 import type { Trajectory } from '../harness/trajectory.js';
@@ -133,4 +136,59 @@ export function offlineRows(
     else skipped.emptyDiff++;
   }
   return { rows, skipped };
+}
+
+/**
+ * Writes format B as a rollout run directory: each resolved record of `records` with its
+ * trajectory's messages replaced by the format-B conversation (no tools, no turns, so no
+ * sampled token ids). mid2 reads it with `--runs` exactly like format A: same tasks, same
+ * solutions, one conversation per resolved rollout, only the format differs.
+ */
+export async function writeOfflineRun(
+  records: RolloutRecord[],
+  tasks: Map<string, GymTask>,
+  outDir: string,
+  options: Partial<OfflineFormatOptions> = {},
+): Promise<{
+  written: number;
+  skipped: { unresolved: number; noTask: number; emptyDiff: number };
+}> {
+  const { skipped } = offlineRows(records, tasks, options);
+  const kept = records.filter((r) => r.grade.resolved && tasks.has(r.taskId));
+  let written = 0;
+  await mkdir(outDir, { recursive: true });
+  for (const r of kept) {
+    const row = toOfflineRow(tasks.get(r.taskId) as GymTask, r.trajectory, options);
+    if (!row) continue;
+    const rec: RolloutRecord = {
+      ...r,
+      trajectory: {
+        ...r.trajectory,
+        messages: row.messages,
+        tools: [],
+        turns: [],
+        extra: { ...r.trajectory.extra, format: row.meta.source, files: row.meta.files },
+      },
+    };
+    const dir = join(outDir, 'rollouts', r.taskId);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${r.k}.json`);
+    await writeFile(`${path}.tmp`, JSON.stringify(rec));
+    await rename(`${path}.tmp`, path);
+    written++;
+  }
+  await writeFile(
+    join(outDir, 'manifest.json'),
+    JSON.stringify(
+      makeManifest('offline-format', 0, {
+        format: 'offline-diff/1',
+        ...DEFAULT_OFFLINE_FORMAT,
+        ...options,
+        rows: written,
+      }),
+      null,
+      1,
+    ),
+  );
+  return { written, skipped };
 }
