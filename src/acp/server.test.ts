@@ -8,7 +8,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
-import { client, ndJsonStream, type SessionUpdate } from '@agentclientprotocol/sdk';
+import {
+  type ClientContext,
+  client,
+  type McpServer,
+  ndJsonStream,
+  type SessionUpdate,
+} from '@agentclientprotocol/sdk';
 import { writeTestMcpServer } from '../harness/mcp/test-server.js';
 import { CLI, copyFixtureRepo, writeScript } from '../harness/test-utils.js';
 import type { Trajectory } from '../harness/trajectory.js';
@@ -185,55 +191,107 @@ test('bad flags are a one-line usage error (exit 2)', async () => {
   assert.equal(r.stderr, 'loopsmith acp: --sandbox must be bwrap or none, got "docker"\n');
 });
 
-test('stdio MCP servers the editor names for a session join its tools', async () => {
+test('editor-named MCP servers join the tools; session/load replays and continues a saved session', async () => {
   const { dir, cleanup } = copyFixtureRepo('calc-repo');
   const base = dirname(dir);
   const server = writeTestMcpServer(base);
+  const mcpServers: McpServer[] = [
+    { name: 'calc', command: server.command, args: server.args ?? [], env: [] },
+  ];
   const script = writeScript(base, [[['calc__add', { a: 2, b: 3 }]], 'Five.']);
   const sandbox = bwrapAvailable().ok ? 'bwrap' : 'none';
-  const child = spawn(
-    process.execPath,
-    [CLI, 'acp', '--model', `scripted:${script}`, '--sandbox', sandbox],
-    {
-      cwd: dir,
-      env: { ...process.env, LOOPSMITH_CONFIG: '', XDG_STATE_HOME: join(base, 'state') },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const updates: SessionUpdate[] = [];
+  const state = join(base, 'state');
+  // One agent process per editor connection, as an editor restarts it.
+  const session = async (op: (agent: ClientContext) => Promise<void>) => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'acp', '--model', `scripted:${script}`, '--sandbox', sandbox],
+      {
+        cwd: dir,
+        env: { ...process.env, LOOPSMITH_CONFIG: '', XDG_STATE_HOME: state },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    const updates: SessionUpdate[] = [];
+    try {
+      await client({ name: 'test-editor' })
+        .onNotification('session/update', ({ params }) => {
+          updates.push(params.update);
+        })
+        .connectWith(
+          ndJsonStream(
+            Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+            Readable.toWeb(child.stdout) as unknown as ReadableStream<Uint8Array>,
+          ),
+          op,
+        );
+    } finally {
+      child.kill();
+    }
+    return updates;
+  };
+  const textOf = (u: SessionUpdate | undefined) =>
+    u && 'content' in u && u.content && !Array.isArray(u.content) && u.content.type === 'text'
+      ? u.content.text
+      : undefined;
   try {
-    await client({ name: 'test-editor' })
-      .onNotification('session/update', ({ params }) => {
-        updates.push(params.update);
-      })
-      .connectWith(
-        ndJsonStream(
-          Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
-          Readable.toWeb(child.stdout) as unknown as ReadableStream<Uint8Array>,
-        ),
-        async (agent) => {
-          await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
-          const { sessionId } = await agent.request('session/new', {
-            cwd: dir,
-            mcpServers: [
-              { name: 'calc', command: server.command, args: server.args ?? [], env: [] },
-            ],
-          });
-          const r = await agent.request('session/prompt', {
-            sessionId,
-            prompt: [{ type: 'text', text: 'add 2 and 3' }],
-          });
-          assert.equal(r.stopReason, 'end_turn');
-        },
-      );
-    const call = updates.find((u) => u.sessionUpdate === 'tool_call');
+    let id = '';
+    const first = await session(async (agent) => {
+      await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      id = (await agent.request('session/new', { cwd: dir, mcpServers })).sessionId;
+      const r = await agent.request('session/prompt', {
+        sessionId: id,
+        prompt: [{ type: 'text', text: 'add 2 and 3' }],
+      });
+      assert.equal(r.stopReason, 'end_turn');
+    });
+    const call = first.find((u) => u.sessionUpdate === 'tool_call');
     assert.equal(call?.sessionUpdate === 'tool_call' && call.title, 'calc__add');
-    const done = updates.find((u) => u.sessionUpdate === 'tool_call_update');
+    const done = first.find((u) => u.sessionUpdate === 'tool_call_update');
     assert.deepEqual(done?.sessionUpdate === 'tool_call_update' && done.content, [
       { type: 'content', content: { type: 'text', text: '5' } },
     ]);
+
+    // A new connection loads the saved session: its history comes back as updates, then it goes on.
+    const second = await session(async (agent) => {
+      const init = await agent.request('initialize', {
+        protocolVersion: 1,
+        clientCapabilities: {},
+      });
+      assert.equal(init.agentCapabilities?.loadSession, true);
+      await agent.request('session/load', { sessionId: id, cwd: dir, mcpServers });
+      const r = await agent.request('session/prompt', {
+        sessionId: id,
+        prompt: [{ type: 'text', text: 'once more' }],
+      });
+      assert.equal(r.stopReason, 'end_turn');
+      await assert.rejects(
+        agent.request('session/load', { sessionId: 'nope', cwd: dir, mcpServers: [] }),
+      );
+    });
+    assert.deepEqual(
+      second
+        .slice(0, 3)
+        .map((u) => [u.sessionUpdate, textOf(u) ?? (u.sessionUpdate === 'tool_call' && u.title)]),
+      [
+        ['user_message_chunk', 'add 2 and 3'],
+        ['tool_call', 'calc__add'],
+        ['agent_message_chunk', 'Five.'],
+      ],
+    );
+    const [repoKey] = readdirSync(join(state, 'loopsmith', 'sessions'));
+    const t = JSON.parse(
+      readFileSync(join(state, 'loopsmith', 'sessions', repoKey, id, 'trajectory.json'), 'utf8'),
+    ) as Trajectory;
+    assert.deepEqual(
+      t.messages
+        .filter((m) => m.role === 'user')
+        .slice(1)
+        .map((m) => m.content),
+      ['once more'],
+    );
+    assert.equal(t.turns.length, 4);
   } finally {
-    child.kill();
     cleanup();
   }
 });

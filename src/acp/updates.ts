@@ -3,6 +3,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { SessionUpdate, ToolKind } from '@agentclientprotocol/sdk';
 import type { AgentEvent } from '../harness/events.js';
+import type { Trajectory } from '../harness/trajectory.js';
 
 const KINDS: Record<string, ToolKind> = {
   read: 'read',
@@ -84,4 +85,41 @@ export class UpdateMapper {
         return [];
     }
   }
+}
+
+/** A saved conversation as updates, for an editor that loads it (session/load). */
+export function historyUpdates(t: Trajectory): SessionUpdate[] {
+  const out: SessionUpdate[] = [];
+  const results = new Map<string, string>();
+  for (const m of t.messages) if (m.role === 'tool') results.set(m.tool_call_id, m.content);
+  const failed = new Set(t.turns.flatMap((x) => x.tools.filter((r) => r.isError).map((r) => r.id)));
+  let users = 0;
+  for (const m of t.messages) {
+    if (m.role === 'user') {
+      // The first message carries AGENTS.md and the file overview; the person typed the task.
+      const text = users++ === 0 ? t.task : m.content;
+      out.push({ sessionUpdate: 'user_message_chunk', content: { type: 'text', text } });
+    } else if (m.role === 'assistant') {
+      if (m.content?.trim())
+        out.push({
+          sessionUpdate: 'agent_message_chunk',
+          content: { type: 'text', text: m.content },
+        });
+      for (const call of m.tool_calls ?? []) {
+        const args = parse(call.function.arguments);
+        out.push({
+          sessionUpdate: 'tool_call',
+          toolCallId: call.id,
+          title: toolTitle(call.function.name, args),
+          kind: KINDS[call.function.name] ?? 'other',
+          status: failed.has(call.id) ? 'failed' : 'completed',
+          rawInput: args,
+          content: [
+            { type: 'content', content: { type: 'text', text: results.get(call.id) ?? '' } },
+          ],
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { USAGE_EXIT_CODE } from '../harness/status.js';
+import type { Trajectory } from '../harness/trajectory.js';
 import { ConfigError, loadRunConfig } from './config.js';
 
 interface AcpFlags {
@@ -56,10 +57,16 @@ async function serve(f: AcpFlags): Promise<void> {
   }
   if (!cfg.model)
     usage('no model given: pass --model (or set LOOPSMITH_MODEL, or "model" in the config)');
-  const [{ acpServer }, { ndJsonStream }, { setupSession, SetupError }] = await Promise.all([
+  const [
+    { acpServer },
+    { ndJsonStream },
+    { setupSession, SetupError },
+    { findSession, readTrajectory },
+  ] = await Promise.all([
     import('../acp/server.js'),
     import('@agentclientprotocol/sdk'),
     import('./session-setup.js'),
+    import('../harness/store.js'),
   ]);
   const flags = {
     model: cfg.model,
@@ -78,8 +85,14 @@ async function serve(f: AcpFlags): Promise<void> {
   }
   const app = acpServer({
     // Each session reads the config of its own directory, as `run` would there.
-    setup: (root, approve) =>
-      setupSession({ repo: root, cfg: loadRunConfig(root, flags), approve }),
+    setup: (root, approve, saved) =>
+      setupSession({
+        repo: root,
+        cfg: loadRunConfig(root, flags),
+        approve,
+        ...(saved ? { id: saved.id, fallbackModel: saved.model } : {}),
+      }),
+    find: (root, id) => readTrajectory(findSession(root, id).path) as Trajectory,
     mcpServers: cfg.mcpServers,
   });
   const conn = app.connect(
