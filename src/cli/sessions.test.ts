@@ -356,3 +356,22 @@ function listSessionsIn(repo: string): string[] {
   const dir = join(STATE, 'loopsmith', 'sessions', repoKey(repo));
   return readdirSync(dir).map((id) => join(dir, id, 'trajectory.json'));
 }
+
+test('run --context-window too small for even the first prompt ends with context_limit (exit 7)', () => {
+  const repo = copyFixtureRepo('calc-repo');
+  try {
+    const script = writeScript(dirname(repo.dir), [[['finish', { summary: 'never' }]]]);
+    const args = ['run', '--repo', repo.dir, '--model', `scripted:${script}`, '--context-window'];
+    let r = cli([...args, '600', 'x']);
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(
+      r.stderr,
+      /context_limit \(exit 7\)[\s\S]*no longer fits the 600-token context window/,
+    );
+    r = cli([...args, 'lots', 'x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--context-window must be a positive number, got "lots"/);
+  } finally {
+    repo.cleanup();
+  }
+});

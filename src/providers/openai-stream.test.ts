@@ -3,13 +3,15 @@
 // whole trajectory) is identical to a non-streamed run's, and a stream cut mid-reply is a
 // clear error that loses nothing already recorded (or is retried when retries are left).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import { runAgent } from '../harness/agent.js';
 import type { AgentEvent } from '../harness/events.js';
 import { Session } from '../harness/session.js';
-import { copyFixtureRepo } from '../harness/test-utils.js';
+import { CLI, copyFixtureRepo } from '../harness/test-utils.js';
 import type { Trajectory } from '../harness/trajectory.js';
 import type { Message } from '../messages.js';
 import { createSandbox } from '../sandbox/index.js';
@@ -17,6 +19,7 @@ import { type ModelDelta, ModelError } from './model.js';
 import { createOpenAIModel } from './openai.js';
 import { type ChatServer, chatBody, type Reply, startChatServer } from './test-chat-server.js';
 
+const run = promisify(execFile);
 const servers: ChatServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 async function serve(replies: Reply[]) {
@@ -219,6 +222,58 @@ test('cancelling during a stream ends the send at once; the session stays usable
     const r2 = await session.send('again');
     assert.equal(r2.status, 'submitted');
     await session.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('loopsmith run --stream --json: streamed pieces as events, same trajectory on disk', async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  try {
+    const s = await serve([{ events: turn1.events }, { events: turn2.events }]);
+    const traj = join(dirname(dir), 'cli.json');
+    const { stdout } = await run(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--repo',
+        dir,
+        '--model',
+        'm',
+        '--base-url',
+        s.baseUrl,
+        '--stream',
+        // Given, so the CLI does not ask the server (this test server answers every path as chat).
+        '--context-window',
+        '100000',
+        '--json',
+        '--trajectory',
+        traj,
+        'go',
+      ],
+      {
+        env: {
+          ...process.env,
+          LOOPSMITH_CONFIG: '',
+          XDG_CONFIG_HOME: '/nonexistent',
+          XDG_STATE_HOME: join(dirname(dir), 'state'),
+        },
+      },
+    );
+    const events = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AgentEvent);
+    const text = events.flatMap((e) => (e.type === 'model.delta' && 'text' in e ? [e.text] : []));
+    assert.equal(text.join(''), 'Let me look first.Let me look first.');
+    assert.equal(s.requests[0].body.stream, true);
+    const t = JSON.parse(readFileSync(traj, 'utf8')) as Trajectory;
+    assert.equal(t.status, 'submitted');
+    assert.deepEqual(
+      t.turns.map((x) => x.usage.promptTokens),
+      [50, 50],
+    );
   } finally {
     cleanup();
   }
