@@ -13,6 +13,8 @@ export interface ClientFs {
   /** The editor's text of an absolute path; undefined when the editor does not have it. */
   read?(abs: string): Promise<string | undefined>;
   write?(abs: string, text: string): Promise<void>;
+  /** Told the text a read/edit starts from once the editor's buffer is on disk. */
+  onBefore?(abs: string, text: string): void;
 }
 
 const READS = new Set(['read', 'edit']);
@@ -35,6 +37,8 @@ export function withClientFs(tools: Tool[], fs: ClientFs): Tool[] {
           const shown = await fs.read(where.abs).catch(() => undefined);
           const onDisk = await readFile(where.abs, 'utf8').catch(() => undefined);
           if (shown !== undefined && shown !== onDisk) writeFileSync(where.abs, shown);
+          const start = shown ?? onDisk;
+          if (start !== undefined) fs.onBefore?.(where.abs, start);
         }
         const r = await tool.execute(args, ctx);
         if (fs.write && WRITES.has(tool.name) && !r.isError) {

@@ -137,6 +137,14 @@ test('an ACP client runs a session: updates, permissions, client fs, follow-up, 
         // The edit applied to the editor's unsaved text, and went back to the editor.
         const after = written.get(join(dir, 'src/stats.js'));
         assert.equal(after, `${diskText}// edited by the agent\n`);
+        // The editor is shown the edit as a diff from its own buffer.
+        const editDone = results[2];
+        assert.deepEqual(editDone.sessionUpdate === 'tool_call_update' && editDone.content?.[0], {
+          type: 'diff',
+          path: join(dir, 'src/stats.js'),
+          oldText: `${diskText}// unsaved\n`,
+          newText: after,
+        });
 
         // The follow-up continues the session; cancel it while its command runs.
         const started = new Promise<void>((resolve) => {

@@ -117,7 +117,9 @@ export function acpServer(o: AcpServerOptions) {
       const client = l.client;
       l.queue = l.queue.then(() => client.notify('session/update', update)).catch(() => {});
     };
+    const mapper = new UpdateMapper(root);
     const tools = withClientFs([...defaultTools(), ...mcp.tools], {
+      onBefore: (abs, text) => mapper.noteBefore(abs, text),
       ...(fs.readTextFile
         ? {
             read: async (abs: string) =>
@@ -168,7 +170,6 @@ export function acpServer(o: AcpServerOptions) {
       throw RequestError.internalError(undefined, (e as Error).message);
     });
     const sessionId = setup.paths.id;
-    const mapper = new UpdateMapper(root);
     const options = {
       ...setup.options,
       tools,

@@ -1,5 +1,6 @@
 // The loop's events as ACP `session/update`s: streamed text as message chunks, each tool
 // call as a tool_call (title, kind, the files it touches) and its result as an update.
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { SessionUpdate, ToolKind } from '@agentclientprotocol/sdk';
 import type { AgentEvent } from '../harness/events.js';
@@ -13,6 +14,14 @@ const KINDS: Record<string, ToolKind> = {
   write: 'edit',
   bash: 'execute',
   finish: 'other',
+};
+
+const readOr = (abs: string): string | null => {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return null;
+  }
 };
 
 function parse(args: string): Record<string, unknown> {
@@ -35,7 +44,14 @@ export function toolTitle(name: string, args: Record<string, unknown>): string {
 /** Turns loop events into updates; keeps per-turn state (was the text streamed?). */
 export class UpdateMapper {
   private streamed = new Set<number>();
+  /** Text of the file an edit/write call is about to change, by call id (for its diff). */
+  private before = new Map<string, { abs: string; text: string | null }>();
   constructor(private readonly root: string) {}
+
+  /** The text a file tool really started from (the editor's buffer, synced to disk first). */
+  noteBefore(abs: string, text: string): void {
+    for (const b of this.before.values()) if (b.abs === abs) b.text = text;
+  }
 
   map(e: AgentEvent): SessionUpdate[] {
     switch (e.type) {
@@ -57,6 +73,9 @@ export class UpdateMapper {
       case 'tool.started': {
         const args = parse(e.arguments);
         const path = typeof args.path === 'string' ? args.path : undefined;
+        const abs = path && (isAbsolute(path) ? path : join(this.root, path));
+        if (abs && (e.name === 'edit' || e.name === 'write'))
+          this.before.set(e.id, { abs, text: readOr(abs) });
         return [
           {
             sessionUpdate: 'tool_call',
@@ -65,22 +84,29 @@ export class UpdateMapper {
             kind: KINDS[e.name] ?? 'other',
             status: 'in_progress',
             rawInput: args,
-            ...(path
-              ? { locations: [{ path: isAbsolute(path) ? path : join(this.root, path) }] }
-              : {}),
+            ...(abs ? { locations: [{ path: abs }] } : {}),
           },
         ];
       }
-      case 'tool.completed':
+      case 'tool.completed': {
+        const b = this.before.get(e.id);
+        this.before.delete(e.id);
+        const after = b && !e.isError ? readOr(b.abs) : null;
+        // An edit shows as a diff in the editor; its text observation follows it.
+        const diff =
+          b && after !== null
+            ? [{ type: 'diff' as const, path: b.abs, oldText: b.text, newText: after }]
+            : [];
         return [
           {
             sessionUpdate: 'tool_call_update',
             toolCallId: e.id,
             status: e.isError ? 'failed' : 'completed',
-            content: [{ type: 'content', content: { type: 'text', text: e.output } }],
+            content: [...diff, { type: 'content', content: { type: 'text', text: e.output } }],
             rawOutput: { exitCode: e.exitCode ?? null, truncated: e.truncated },
           },
         ];
+      }
       default:
         return [];
     }
