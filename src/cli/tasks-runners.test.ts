@@ -6,6 +6,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+
+const MOCHA_MISSING = existsSync(join(process.cwd(), 'node_modules', 'mocha'))
+  ? false
+  : 'mocha not installed: run npm ci';
+
 import { writeFixture } from '../tasks/run/runners/fixtures.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/main.js');
@@ -14,7 +19,7 @@ describe('loopsmith tasks gen on real repositories', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ls-gen-runner-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a mocha repo (`mocha --reporter dot`) yields verified tasks', () => {
+  it('a mocha repo (`mocha --reporter dot`) yields verified tasks', { skip: MOCHA_MISSING }, () => {
     const repo = writeFixture('mocha', join(process.cwd(), 'node_modules'));
     try {
       const db = join(dir, 'm.db');

@@ -12,6 +12,11 @@ export interface SuiteRunner {
   run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult>;
   /** Test ids that execute the edited code, or null when unknown (then every test runs). */
   covering?(file: string, edits: TextEdit[]): Set<string> | null;
+  /**
+   * Whether all test files share one module state (one mocha process): then a confirming
+   * run covers the whole suite, not just the files holding covering tests. @default false
+   */
+  readonly sharedState?: boolean;
 }
 
 export type DropReason =
@@ -151,7 +156,8 @@ export async function validate(
   // test file that holds a covering test: module state is per test file (as under
   // node --test), so tests in other files never execute the change and keep their
   // reference outcome.
-  const confirm = only === null ? null : sameFiles(Object.keys(ref.tests), only);
+  const confirm =
+    only === null || suite.sharedState ? null : sameFiles(Object.keys(ref.tests), only);
   const second = await suite.run(changed, confirm);
   if (second.timedOut) return { ok: false, reason: 'timeout' };
   const ran = (id: string) => confirm === null || confirm.has(id);

@@ -9,11 +9,13 @@ import { type GenSpec, type RepoOutcome, splitOf } from '../pipeline.js';
 import { hash32, Rng } from '../rng.js';
 import { loadLocalRepo } from '../sources/local.js';
 import { patchHash, type SeedStats } from '../store.js';
-import type { RepoSnapshot, Task } from '../types.js';
-import { type Reference, referenceRun, validate } from '../validate.js';
+import type { BugCandidate, RepoSnapshot, Task } from '../types.js';
+import { type Reference, referenceRun, type SuiteRunner, validate } from '../validate.js';
 import { describeTask } from './describe.js';
-import { detectRunner } from './runners/detect.js';
+import { type Detected, detectRunner } from './runners/detect.js';
+import { isBin, words } from './runners/script.js';
 import { SpawnSuite } from './spawn.js';
+import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
 
 /** Candidates per chunk (one progress row each). */
 export const CHUNK = 4;
@@ -21,6 +23,53 @@ export const CHUNK = 4;
 export interface LocalChunk {
   seed: number;
   outcome: RepoOutcome;
+}
+
+/** A suite of this path: a spawning one, or a warm mocha worker. */
+type LocalSuite = SuiteRunner & { dispose(): void };
+
+/**
+ * Warm mocha suites (one per worker) when the repo allows them and their reference run
+ * agrees with the spawned one test for test; otherwise none (the caller spawns).
+ */
+async function fastSuites(
+  repo: RepoSnapshot,
+  dir: string,
+  detected: Detected,
+  candidates: BugCandidate[],
+  ref: Reference,
+  spec: GenSpec,
+): Promise<LocalSuite[]> {
+  if (spec.warm === 'none' || detected.runner !== 'mocha' || !warmEligible(repo)) return [];
+  const ws = words(detected.segment ?? 'mocha');
+  const at = ws.findIndex((w) => isBin(w, 'mocha') || isBin(w, '_mocha'));
+  const args = ws.slice(at + 1);
+  const suites: MochaWarmSuite[] = [];
+  for (let i = 0; i < Math.max(1, spec.workers); i++)
+    suites.push(
+      new MochaWarmSuite(repo, {
+        nodeModulesFrom: dir,
+        args,
+        candidates,
+        timeoutMs: Math.max(spec.timeoutMs, 10_000),
+        // For measuring the techniques one by one (bench/tasks-real.bench.ts).
+        coverage: process.env.LOOPSMITH_WARM_COVERAGE !== '0',
+      }),
+    );
+  const warmRef = await Promise.all(suites.map((s) => s.run({}, null)));
+  const same = warmRef.every(
+    (r) =>
+      Object.keys(r.tests).length === Object.keys(ref.tests).length &&
+      Object.entries(ref.tests).every(([id, st]) => r.tests[id] === st),
+  );
+  if (!same) {
+    process.stderr.write(
+      'warm mocha run disagrees with the spawned reference run; validating by spawning (slower)\n',
+    );
+    for (const s of suites) s.dispose();
+    return [];
+  }
+  return suites;
 }
 
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
@@ -31,35 +80,44 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
   const workers = Math.max(1, spec.workers);
   let stopped = false;
   const inflight = new Map<number, Promise<LocalChunk>>();
-  const suites = Array.from(
-    { length: workers },
-    () =>
-      new SpawnSuite(repo, {
-        timeoutMs: Math.max(spec.timeoutMs, 60_000),
-        nodeModulesFrom: dir,
-        runner: detected,
-      }),
-  );
+  const rng = new Rng(hash32(repo.repoId)).fork('tasks');
+  const candidates = bugCandidates(repo, rng.fork('candidates'), {
+    maxPerKind: spec.maxPerKind * 10,
+  });
+  const spawnSuite = new SpawnSuite(repo, {
+    timeoutMs: Math.max(spec.timeoutMs, 60_000),
+    nodeModulesFrom: dir,
+    runner: detected,
+  });
+  let suites: LocalSuite[] = [spawnSuite];
   try {
     let ref: Reference;
     try {
-      ref = await referenceRun(suites[0]);
+      ref = await referenceRun(spawnSuite);
     } catch (e) {
-      const tail = suites[0].lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
+      const tail = spawnSuite.lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
       throw new UserError(
         `${dir}: ${(e as Error).message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
       );
     }
+    suites = await fastSuites(repo, dir, detected, candidates, ref, spec);
+    if (suites.length === 0) {
+      suites = [spawnSuite];
+      for (let i = 1; i < workers; i++)
+        suites.push(
+          new SpawnSuite(repo, {
+            timeoutMs: Math.max(spec.timeoutMs, 60_000),
+            nodeModulesFrom: dir,
+            runner: detected,
+          }),
+        );
+    } else spawnSuite.dispose();
     const testIds = Object.keys(ref.tests);
-    const rng = new Rng(hash32(repo.repoId)).fork('tasks');
-    const candidates = bugCandidates(repo, rng.fork('candidates'), {
-      maxPerKind: spec.maxPerKind * 10,
-    });
     const helpers = new Set(helperFiles(repo));
     const graph = callGraph(repo);
     const split = splitOf(repo.repoId, spec.evalFraction);
     const nChunks = Math.ceil(candidates.length / CHUNK);
-    const runChunk = async (k: number, suite: SpawnSuite): Promise<LocalChunk> => {
+    const runChunk = async (k: number, suite: LocalSuite): Promise<LocalChunk> => {
       const t0 = performance.now();
       const stats: SeedStats = { candidates: {}, kept: {}, dropped: {}, ms: 0 };
       const tasks: Task[] = [];
@@ -100,7 +158,7 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
     const start = () => {
       while (free.length > 0 && next < todo.length) {
         const k = todo[next++];
-        const suite = free.pop() as SpawnSuite;
+        const suite = free.pop() as LocalSuite;
         inflight.set(
           k,
           runChunk(k, suite).finally(() => free.push(suite)),
