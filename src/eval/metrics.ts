@@ -4,6 +4,7 @@
 // and the same core figures broken down by stage, bug kind, difficulty and language. Pure.
 import type { RolloutRecord } from '../gym/rollout.js';
 import type { GymTask } from '../gym/workspace.js';
+import { segments } from '../harness/trajectory.js';
 import { passAtK, wilson } from './stats.js';
 
 /** What the metrics need of a task beyond its rollout records (RUN_DIR/tasks.jsonl). */
@@ -126,12 +127,17 @@ function groupBy(
 }
 
 function formatErrorTurns(r: RolloutRecord): number {
-  const msgs = r.trajectory.messages;
-  return r.trajectory.turns.filter((t) => {
-    const m = msgs[t.messageIndex];
-    const calls = m && m.role === 'assistant' ? (m.tool_calls?.length ?? 0) : 0;
-    return calls === 0 || t.tools.some((x) => x.formatError);
-  }).length;
+  // Each turn indexes into its own segment's messages (compactions rewrite the history).
+  return segments(r.trajectory).reduce(
+    (n, seg) =>
+      n +
+      seg.turns.filter((t) => {
+        const m = seg.messages[t.messageIndex];
+        const calls = m && m.role === 'assistant' ? (m.tool_calls?.length ?? 0) : 0;
+        return calls === 0 || t.tools.some((x) => x.formatError);
+      }).length,
+    0,
+  );
 }
 
 function defenceCounts(records: RolloutRecord[]): Record<string, number> {

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RolloutRecord } from '../gym/rollout.js';
-import type { Trajectory } from '../harness/trajectory.js';
+import { segments, type Trajectory } from '../harness/trajectory.js';
 import { ChatTemplate } from '../lm/template.js';
 import type { Tokenizer } from '../lm/tokenizer.js';
 import type { Conversation } from './packing.js';
@@ -19,8 +19,9 @@ export function trajectoryToConversation(
   lossOn: LossOn,
 ): Conversation {
   const tpl = new ChatTemplate(tokenizer);
+  // After a compaction, only the last segment's turns index into t.messages.
   const sampled = new Map(
-    t.turns
+    (segments(t).at(-1)?.turns ?? [])
       .filter((x) => x.tokens)
       .map((x) => [x.messageIndex, x.tokens?.completionIds as number[]]),
   );
