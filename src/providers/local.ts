@@ -37,6 +37,12 @@ export interface LocalModelOptions extends SamplingOptions {
    * @default true
    */
   worker?: boolean | GenerationWorker;
+  /**
+   * Replaces generation for each call (RL serves a group's shared first turn from one
+   * batched call); gets the prompt ids, the options this provider would use, and the call's
+   * index. @default undefined (generate as configured)
+   */
+  generate?: (promptIds: number[], o: GenerateOptions, turn: number) => Promise<GenerateResult>;
 }
 
 /** Sampling for evaluation runs: greedy, so a checkpoint's score does not depend on luck. */
@@ -103,13 +109,8 @@ export function localModelFrom(
       }
       const cap = Math.min(maxTokens, request.maxTokens ?? maxTokens, room);
       const turn = calls++;
-      const out = await run(promptIds, {
-        maxTokens: cap,
-        temperature,
-        topP,
-        seed: seed + turn,
-        stopIds: template.stopIds,
-      });
+      const o = { maxTokens: cap, temperature, topP, seed: seed + turn, stopIds: template.stopIds };
+      const out = await (opts.generate ? opts.generate(promptIds, o, turn) : run(promptIds, o));
       const message = parseReply(template, out.ids, request.tools, `call_${turn}_`);
       // Later prompts show exactly what was sampled (stop token included; a turn cut by the
       // length limit stays unclosed, the next header marks its end), as dataset rows render it.

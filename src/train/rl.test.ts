@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { saveCheckpoint } from '../lm/checkpoint.js';
+import { GenerationWorker } from '../lm/generate-worker.js';
 import { localModelFrom } from '../providers/local.js';
 import { runRl } from './rl.js';
 import { Frontier } from './rl-frontier.js';
@@ -17,11 +18,12 @@ import {
   buildGroups,
   callRows,
   contextCut,
-  flagged,
   emptyReport,
+  flagged,
   groupRows,
   type RlRollout,
 } from './rl-groups.js';
+import { GroupSampler, seedOf } from './rl-sampler.js';
 import { TOY_RL, TOY_TOOLS, toyEnv, warmToy } from './rl-toy.js';
 
 process.env.LOOPSMITH_QUIET = '1';
@@ -68,7 +70,10 @@ test('a grade a defence flagged earns nothing; empty finding lists are no findin
   const base = { resolved: true, verdict: 'resolved', tampered: [], suspicious: [] } as never;
   assert.equal(flagged(base), false);
   assert.equal(flagged({ ...(base as object), verdict: 'suspicious' } as never), true);
-  assert.equal(flagged({ ...(base as object), tampered: [{ defence: 'canaries' }] } as never), true);
+  assert.equal(
+    flagged({ ...(base as object), tampered: [{ defence: 'canaries' }] } as never),
+    true,
+  );
   assert.equal(flagged({ resolved: true } as never), false);
 });
 
@@ -161,6 +166,32 @@ test("a rollout's training row holds exactly the ids and logprobs the sampler pr
     sampledAt.map((i) => row.logprobs[i]),
     [...t1.logprobs, ...t2.logprobs],
   );
+});
+
+test("a group's first turns are one batched call; later turns single calls with their own seeds", async () => {
+  const model = warmToy(2, 10);
+  const w = new GenerationWorker(model);
+  try {
+    const s = new GroupSampler(w, 4, 77);
+    const prompt = [1, 5, 9, 12, 3];
+    const o = { maxTokens: 6, temperature: 1, topP: 1, seed: 0, stopIds: [] };
+    const firsts = await Promise.all([0, 1, 2, 3].map((k) => s.hook('t', k)(prompt, o, 0)));
+    const batch = await w.generateGroup(prompt, 4, { ...o, seed: seedOf(77, 't') });
+    assert.deepEqual(
+      firsts.map((r) => r.ids),
+      batch.map((r) => r.ids),
+    );
+    assert.deepEqual(
+      firsts.map((r) => r.logprobs),
+      batch.map((r) => r.logprobs),
+    );
+    assert.ok(new Set(firsts.map((r) => r.ids.join())).size > 1, 'rows sample independently');
+    const later = await s.hook('t', 1)(prompt, o, 1);
+    const single = await w.generate(prompt, { ...o, seed: seedOf(77, 't', 1, 1) });
+    assert.deepEqual(later.ids, single.ids);
+  } finally {
+    await w.close();
+  }
 });
 
 const rewards = (out: string) =>

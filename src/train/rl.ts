@@ -26,6 +26,7 @@ import { gymEnv, type RlEnv } from './rl-env.js';
 import { Frontier } from './rl-frontier.js';
 import { buildGroups, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
+import { GroupSampler } from './rl-sampler.js';
 import { type RlState, recoverBest, saveBest, stateFor, writeState } from './rl-state.js';
 import { rlUpdate } from './rl-update.js';
 import {
@@ -240,14 +241,15 @@ export async function runRl(
     // Rollouts sample at temperature 1, no top-p: the logprobs are the policy's own, which
     // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
     const policy =
-      (tag: string, temperature = 1) =>
-      (_taskId: string, _k: number, seed: number) =>
+      (tag: string, temperature = 1, group?: GroupSampler) =>
+      (taskId: string, k: number, seed: number) =>
         localModelFrom(model, `local:rl-${tag}`, {
           temperature,
           topP: 1,
           maxTokens: cfg.callTokens,
           seed,
           worker: gen,
+          ...(group ? { generate: group.hook(taskId, k) } : {}),
         });
     const heldout = async (step: number): Promise<number> => {
       const recs = await env.run(evalIds, {
@@ -279,7 +281,11 @@ export async function runRl(
         outDir: join(out, 'rollouts', `step-${step}`),
         n: cfg.group,
         seed: cfg.seed * 100_003 + step,
-        makeModel: policy(`step-${step}`),
+        makeModel: policy(
+          `step-${step}`,
+          1,
+          new GroupSampler(gen, cfg.group, cfg.seed * 100_003 + step),
+        ),
         tokenCostPer1k: cfg.tokenCost,
       });
       const tRoll = performance.now();
