@@ -27,6 +27,8 @@ test('draw: per-repo cap, limit spread over every repository, seeded order', () 
   assert.equal(perRepo(limited.slice(0, 5)).size, 5);
   assert.ok([...perRepo(limited).values()].every((n) => n <= 2));
   assert.deepEqual(draw(all, 3, 7, 0), limited);
+  // No cap and no limit (a local suite): everything, once.
+  assert.equal(draw(all, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0).length, 24);
   assert.notDeepEqual(
     draw(all, 3, 7, 1).map((x) => x.task.id),
     limited.map((x) => x.task.id),
@@ -45,4 +47,29 @@ test('suite kinds: SWE-bench JSONL, gym JSONL, store, directory; errors name the
     loadSuite({ path: join(dir, 'swe.jsonl') }),
     /swe\.jsonl:1: missing field "base_commit"/,
   );
+});
+
+test('a local repository suite: the factory makes tasks on the spot, the oracle resolves them', async () => {
+  const s = await loadSuite({
+    path: 'src/tasks/fixtures/textkit',
+    localCount: 2,
+    testCmd: 'node --test test/',
+  });
+  assert.equal(s.kind, 'local');
+  assert.equal(s.tasks.length, 2);
+  for (const gt of s.tasks) {
+    // Patches derived from the bugs, as the store's loader does: the agent gets the buggy repo.
+    assert.match(gt.task.bugPatch, /^diff --git /);
+    assert.match(gt.task.goldPatch, /^diff --git /);
+  }
+  const { evaluate } = await import('./run.js');
+  const { createOracleModel } = await import('../gym/oracle.js');
+  const out = await mkdtemp(join(tmpdir(), 'loopsmith-local-eval-'));
+  const r = await evaluate(s, {
+    outDir: out,
+    model: 'oracle',
+    makeModel: (gt, _k, seed) => createOracleModel(gt, { seed }),
+  });
+  assert.equal(r.metrics.resolved, 2);
+  assert.equal(r.metrics.repos, 1);
 });

@@ -9,8 +9,10 @@ import { loadGymTasks, localTestCmd, matches } from '../gym/tasks-source.js';
 import type { GymTask } from '../gym/workspace.js';
 import { generate } from '../tasks/index.js';
 import { loadTaskFiles } from '../tasks/materialize.js';
+import { repoDiff } from '../tasks/run/diff.js';
 import { loadLocalRepo } from '../tasks/sources/local.js';
 import { TaskStore } from '../tasks/store.js';
+import { buggyFiles } from '../tasks/validate.js';
 import { loadSweSuite } from './swebench.js';
 
 export type SuiteKind = 'store' | 'swebench' | 'local';
@@ -102,7 +104,8 @@ export function draw<T extends { task: { id: string; repoId: string } }>(
   for (const r of repos)
     byRepo.get(r)?.sort((a, b) => order(a.task.id).localeCompare(order(b.task.id)));
   const out: T[] = [];
-  for (let round = 0; round < perRepo && out.length < limit; round++)
+  const rounds = Math.min(perRepo, Math.max(0, ...[...byRepo.values()].map((g) => g.length)));
+  for (let round = 0; round < rounds && out.length < limit; round++)
     for (const r of repos) {
       const x = byRepo.get(r)?.[round];
       if (x && out.length < limit) out.push(x);
@@ -148,8 +151,19 @@ async function loadLocal(dir: string, s: SuiteSpec, limit: number): Promise<GymT
     workers: 2,
     ...(s.testCmd ? { testCmd: s.testCmd } : {}),
     ...(s.stage ? { stage: s.stage } : {}),
-  }))
-    tasks.push({ task: { ...task, testCmd: localTestCmd(task.testCmd) }, repo });
+  })) {
+    // The factory's tasks carry their bugs; patches are derived as the store's loader does.
+    const buggy = { ...repo.files, ...buggyFiles(repo.files, task.bugs) };
+    tasks.push({
+      task: {
+        ...task,
+        bugPatch: repoDiff(repo.files, buggy),
+        goldPatch: repoDiff(buggy, repo.files),
+        testCmd: localTestCmd(task.testCmd),
+      },
+      repo,
+    });
+  }
   // One repository: the per-repo cap would cut it to a handful, so only the limit applies.
   return draw(
     tasks.filter((gt) => keep(gt, { ...s, split: undefined })),
