@@ -41,8 +41,8 @@ export function registerPipeline(program: Command): void {
             noRl: false,
             log: (l) => process.stderr.write(`${l}\n`),
           });
-          const { timings } = JSON.parse(readFileSync(join(o.out, 'summary.json'), 'utf8'));
-          process.stdout.write(summaryMarkdown(preset.name, rows, timings));
+          const { timings, curve } = JSON.parse(readFileSync(join(o.out, 'summary.json'), 'utf8'));
+          process.stdout.write(summaryMarkdown(preset.name, rows, timings, curve));
           process.stdout.write(
             `\npipeline done in ${Math.round((Date.now() - t0) / 1000)} s; artifacts in ${o.out} (summary.md, report.html)\n`,
           );

@@ -41,6 +41,8 @@ test('pipeline --preset micro: all stages, held-out evals, summary and report; e
       assert.ok(Number.isFinite(row.heldout_loss), `${row.stage} has no held-out loss`);
     if (row.stage !== 'pretrain') assert.ok(row.s1.tasks >= 1, `${row.stage} was not evaluated`);
   }
+  assert.ok(summary.curve.length >= 2, 'no learning curve');
+  assert.ok(summary.curve[1].tokens > summary.curve[0].tokens);
   for (const f of ['summary.md', 'report.md', 'report.html'])
     assert.ok(existsSync(join(out, f)), f);
   assert.match(r.stdout, /\| mid2\.2 \|/);

@@ -23,6 +23,7 @@ import { DEFAULT_SPEC } from '../tasks/pipeline.js';
 import { TaskStore } from '../tasks/store.js';
 import { evalRepos } from './conv-data.js';
 import { buildCorpus, CORPUS_DEFAULTS } from './corpus.js';
+import { type CurvePoint, runCurve } from './curve.js';
 import { runDagger } from './dagger.js';
 import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
@@ -202,6 +203,8 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
         from: t('sft'),
         out: t('mid2-1'),
         ...st(P.mid2.s1),
+        snapshotEvery:
+          P.curvePoints > 0 ? Math.max(1, Math.floor(P.mid2.s1.steps / P.curvePoints)) : 0,
         phase: 1,
         runs: [t('teacher-s1')],
         tasks: t('tasks-s1.db'),
@@ -295,6 +298,12 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     }),
     s2: await loadSuite({ path: t('eval-s2.db'), split: 'eval', perRepo: 1, limit: et.s2Repos }),
   };
+  // The first quickEvalRepos tasks (one repository each): a cheaper suite for early stages.
+  const quick = (s: LoadedSuite): LoadedSuite => ({
+    ...s,
+    tasks: s.tasks.slice(0, P.quickEvalRepos),
+    hash: `${s.hash}:q${P.quickEvalRepos}`,
+  });
   const evalOf = async (stage: string, ckpt: string, which: 's1' | 's2', suite: LoadedSuite) =>
     timed(`eval ${stage} ${which}`, async () => {
       const spec = `local:${ckpt}`;
@@ -311,17 +320,24 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       );
       return r.metrics;
     });
+  let curve: CurvePoint[] = [];
+  if (P.curvePoints > 0 && existsSync(join(t('mid2-1'), 'snapshots')))
+    curve = await timed('curve', () =>
+      runCurve({
+        stageDir: t('mid2-1'),
+        suite: quick(suites.s1),
+        maxTurns: P.evalMaxTurns,
+        sandbox: o.sandbox,
+        concurrency: o.concurrency,
+        hidePaths: [out],
+        log,
+      }),
+    );
   const rows: SummaryRow[] = [];
   for (const [stage, res] of Object.entries(results)) {
     const m = res.metrics;
     const full = stage.startsWith('mid2') || stage === 'rl';
-    const q1 = full
-      ? suites.s1
-      : {
-          ...suites.s1,
-          tasks: suites.s1.tasks.slice(0, P.quickEvalRepos),
-          hash: `${suites.s1.hash}:q${P.quickEvalRepos}`,
-        };
+    const q1 = full ? suites.s1 : quick(suites.s1);
     const e1 = stage === 'pretrain' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
     const e2 = full ? await evalOf(stage, res.checkpoint, 's2', suites.s2) : null;
     const cell = (e: typeof e1) =>
@@ -337,8 +353,8 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       tokens_per_task: e1 ? e1.tokens_per_task : null,
     });
   }
-  atomicWrite(t('summary.json'), JSON.stringify({ preset: P.name, rows, timings }, null, 1));
-  atomicWrite(t('summary.md'), summaryMarkdown(P.name, rows, timings));
+  atomicWrite(t('summary.json'), JSON.stringify({ preset: P.name, rows, timings, curve }, null, 1));
+  atomicWrite(t('summary.md'), summaryMarkdown(P.name, rows, timings, curve));
   // The report card: a pure function of the stage outputs and eval runs written above.
   const inputs = [
     ...['pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-1d', 'mid2-2']
@@ -358,6 +374,7 @@ export function summaryMarkdown(
   preset: string,
   rows: SummaryRow[],
   timings: Record<string, number>,
+  curve: CurvePoint[] = [],
 ): string {
   const pct = (c: SummaryRow['s1']) =>
     c
@@ -380,6 +397,18 @@ export function summaryMarkdown(
       .join(', ')}`,
     '',
   ];
+  if (curve.length > 0)
+    lines.push(
+      '## Learning curve (mid2 phase 1 snapshots, quick held-out stage-1 suite, greedy)',
+      '',
+      '| step | tokens trained | resolved | format errors | tokens/task |',
+      '|---|---|---|---|---|',
+      ...curve.map(
+        (c) =>
+          `| ${c.step} | ${c.tokens} | ${pct(c)} | ${(100 * c.format_error_rate).toFixed(1)}% | ${Math.round(c.tokens_per_task)} |`,
+      ),
+      '',
+    );
   return lines.join('\n');
 }
 

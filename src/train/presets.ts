@@ -39,6 +39,8 @@ export interface Preset {
   evalMaxTurns: number;
   /** Stages evaluated on a smaller quick suite (repos) before the final full one. */
   quickEvalRepos: number;
+  /** Weight snapshots of mid2 phase 1 evaluated on the quick suite: a learning curve (0 = none). */
+  curvePoints: number;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -65,6 +67,7 @@ export const PRESETS: Record<string, Preset> = {
     rl: { steps: 1, group: 2, tasksPerStep: 1 },
     evalMaxTurns: 3,
     quickEvalRepos: 1,
+    curvePoints: 2,
   },
   tiny: {
     name: 'tiny',
@@ -89,6 +92,7 @@ export const PRESETS: Record<string, Preset> = {
     rl: { steps: 2, group: 4, tasksPerStep: 2 },
     evalMaxTurns: 10,
     quickEvalRepos: 12,
+    curvePoints: 4,
   },
   small: {
     name: 'small',
@@ -113,5 +117,6 @@ export const PRESETS: Record<string, Preset> = {
     rl: { steps: 20, group: 8, tasksPerStep: 4 },
     evalMaxTurns: 16,
     quickEvalRepos: 30,
+    curvePoints: 6,
   },
 };

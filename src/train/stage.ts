@@ -15,7 +15,12 @@ import { join } from 'node:path';
 import { type Manifest, makeManifest } from '../gym/manifest.js';
 import { allocActs } from '../lm/acts.js';
 import type { Batch } from '../lm/batch.js';
-import { type LoadedModel, loadCheckpoint, loadTrainState } from '../lm/checkpoint.js';
+import {
+  type LoadedModel,
+  loadCheckpoint,
+  loadTrainState,
+  saveCheckpoint,
+} from '../lm/checkpoint.js';
 import { netFor } from '../lm/engine.js';
 import { forward } from '../lm/network.js';
 import type { OptimConfig } from '../lm/optim.js';
@@ -54,6 +59,8 @@ export interface TrainConfig {
   saveEvery: number;
   /** Data-order seed. @default 0 */
   seed: number;
+  /** Keep a copy of the weights every this many steps in OUT/snapshots/step-N (0 = none), for learning curves. @default 0 */
+  snapshotEvery?: number;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'from' | 'out'> = {
@@ -313,6 +320,8 @@ export function runTraining(o: RunOptions): StageResult {
       line.heldout_loss = round(lastHeld);
     }
     if (tr.step % cfg.saveEvery === 0 || tr.step === cfg.steps) saveStageCheckpoint(cfg.out, tr);
+    if (cfg.snapshotEvery && (tr.step % cfg.snapshotEvery === 0 || tr.step === cfg.steps))
+      saveSnapshot(cfg.out, model, tr.step, tokens);
     // The metrics line goes after the checkpoint it describes, so a resume never repeats one.
     appendLine(join(cfg.out, 'metrics.jsonl'), line);
     bar.tick(
@@ -342,6 +351,17 @@ export function runTraining(o: RunOptions): StageResult {
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** Weights only (no optimizer state), written whole before the directory gets its name. */
+function saveSnapshot(out: string, model: LoadedModel, step: number, tokens: number): void {
+  const dir = join(out, 'snapshots', `step-${String(step).padStart(6, '0')}`);
+  if (existsSync(dir)) return;
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  saveCheckpoint(tmp, model);
+  writeFileSync(join(tmp, 'snapshot.json'), JSON.stringify({ step, tokens }));
+  renameSync(tmp, dir);
+}
 
 function appendLine(p: string, line: MetricsLine): void {
   writeFileSync(p, `${JSON.stringify(line)}\n`, { flag: 'a' });
