@@ -7,6 +7,7 @@ import { rlGroups } from '../gym/datasets/rl.js';
 import { segmentRecords } from '../gym/datasets/segments.js';
 import { type SftFormat, sftRow } from '../gym/datasets/sft.js';
 import { loadTemplate, tokenRow } from '../gym/datasets/tokens.js';
+import { ExecMemo } from '../gym/exec-memo.js';
 import { startGateway } from '../gym/gateway.js';
 import { storeRows } from '../gym/gateway-rows.js';
 import { createOracleModel } from '../gym/oracle.js';
@@ -127,6 +128,11 @@ export function registerGym(program: Command): void {
       0,
     )
     .option('--sandbox <kind>', 'bwrap (default) or none', 'bwrap')
+    .option(
+      '--reuse-runs',
+      'replay an agent command already run on an identical workspace (deterministic task repos only; grading always runs)',
+      false,
+    )
     .requiredOption('--out <dir>', 'run directory (rerun with the same one to resume)')
     .action(async (f) => {
       let sampling: ReturnType<typeof parseSamplingFlags>;
@@ -173,6 +179,7 @@ export function registerGym(program: Command): void {
             : createOracleModel(gt, { seed: fixed ?? seed }),
         episode: {
           sandbox: f.sandbox,
+          ...(f.reuseRuns ? { execMemo: new ExecMemo() } : {}),
           // The store (with SQLite's side files) and the run directory hold gold patches
           // and hidden tests; the sandbox otherwise shows the host filesystem read-only.
           hidePaths: [
@@ -201,6 +208,7 @@ export function registerGym(program: Command): void {
           suspiciousReward: f.suspiciousReward,
           sandbox: f.sandbox,
           concurrency: f.concurrency,
+          reuseRuns: f.reuseRuns,
         },
         onProgress: (p) => {
           const eta =

@@ -4,6 +4,7 @@ import { type AgentOptions, runAgent } from '../harness/agent.js';
 import type { Trajectory } from '../harness/trajectory.js';
 import type { Model } from '../providers/model.js';
 import { createSandbox } from '../sandbox/index.js';
+import { type ExecMemo, memoSandbox } from './exec-memo.js';
 import {
   computeReward,
   type Grade,
@@ -34,6 +35,12 @@ export interface EpisodeOptions {
    * gold patches and hidden tests, and the host filesystem is otherwise readable. @default []
    */
   hidePaths: string[];
+  /**
+   * Reuse the results of the agent's commands across episodes when the command and the
+   * whole workspace are identical (see exec-memo.ts; deterministic repositories only).
+   * Grading is never reused. @default undefined (every command runs)
+   */
+  execMemo?: ExecMemo;
 }
 
 export const DEFAULT_EPISODE_OPTIONS: EpisodeOptions = {
@@ -84,7 +91,8 @@ export async function runEpisode(
   try {
     const t1 = performance.now();
     const sandbox = createSandbox(o.sandbox, ws.root, { hidePaths: o.hidePaths });
-    const trajectory = await runAgent(gt.task.statement, model, sandbox, {
+    const agentSandbox = o.execMemo ? memoSandbox(sandbox, o.execMemo) : sandbox;
+    const trajectory = await runAgent(gt.task.statement, model, agentSandbox, {
       ...o.agent,
       extra: { taskId: gt.task.id, ...o.agent.extra },
     });

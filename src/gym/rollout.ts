@@ -137,8 +137,10 @@ export async function runRollouts(
   }
   const todo: { gt: GymTask; k: number }[] = [];
   let skipped = 0;
-  for (const gt of tasks)
-    for (let k = 0; k < o.n; k++)
+  // Seed-major: a task's k-th rollout starts after its earlier ones have finished, so the
+  // commands they ran are there to reuse (--reuse-runs), and every task gets a first one early.
+  for (let k = 0; k < o.n; k++)
+    for (const gt of tasks)
       existsSync(recordPath(o.outDir, gt.task.id, k)) ? skipped++ : todo.push({ gt, k });
 
   const t0 = Date.now();
