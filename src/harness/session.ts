@@ -185,8 +185,8 @@ export class Session {
         });
       } else if (text !== '') t.messages.push({ role: 'user', content: text });
       const window = o.contextWindow ?? this.model.contextWindow;
-      const spent = () => t.usage.totalTokens - usageAt;
       const usageAt = t.usage.totalTokens;
+      const spent = () => t.usage.totalTokens - usageAt;
       let formatErrors = 0;
       for (let n = 1; ; n++) {
         if (n > o.maxTurns)
