@@ -53,24 +53,25 @@ export interface BatchDecoderOptions {
  * cached length while the graph reads the caches without a copy.
  */
 export class BatchDecoder {
-  /** Tokens cached per slot. */
-  readonly lens: Int32Array;
+  /** Tokens cached per slot (read-only for callers). */
+  lens: Int32Array;
+  private slots: number;
   private cap: number;
   private kc: Float32Array[] = [];
   private vc: Float32Array[] = [];
   private mask = new Float32Array(0);
   private readonly graph: OrtGraph;
-  private readonly x: Float32Array;
+  private x: Float32Array;
   /** Width of a row of cos/sin: the rotated q and k features. */
   private readonly ropeN: number;
-  private readonly cos: Float32Array;
-  private readonly sin: Float32Array;
-  private readonly logits: Float32Array;
-  private readonly probs: Float32Array;
-  private readonly logp: Float32Array;
-  private readonly invT: Float32Array;
+  private cos: Float32Array;
+  private sin: Float32Array;
+  private logits: Float32Array;
+  private probs: Float32Array;
+  private logp: Float32Array;
+  private invT: Float32Array;
   /** The step's new keys and values, [2 * layers, rows, Hkv * hd]. */
-  private readonly kv: Float32Array;
+  private kv: Float32Array;
   /** Feed/fetch tensors; their shapes depend only on the active row count and `cap`. */
   private fixed = {
     key: '',
@@ -80,7 +81,7 @@ export class BatchDecoder {
 
   constructor(
     readonly model: LoadedModel,
-    readonly capacity: number,
+    capacity: number,
     opts: BatchDecoderOptions = {},
   ) {
     const c = model.config;
@@ -88,6 +89,7 @@ export class BatchDecoder {
       throw new Error(`batch capacity must be a positive integer, got ${capacity}`);
     const hd = headDim(c);
     this.graph = stepGraph(model, opts.threads ?? 1);
+    this.slots = capacity;
     this.lens = new Int32Array(capacity);
     const f = (n: number) => new Float32Array(n);
     this.cap = 0;
@@ -101,6 +103,45 @@ export class BatchDecoder {
     this.invT = f(capacity).fill(1);
     this.probs = f(capacity * c.vocabSize);
     this.logp = f(capacity * c.vocabSize);
+  }
+
+  /** Number of slots (grows with reserve). */
+  get capacity(): number {
+    return this.slots;
+  }
+
+  /** Makes room for `slots` slots (doubling), keeping every slot's cache. */
+  reserve(slots: number): void {
+    if (slots <= this.slots) return;
+    const c = this.model.config;
+    const hd = headDim(c);
+    const old = this.slots;
+    const S = Math.max(slots, 2 * old);
+    const per = c.nKvHeads * this.cap * hd;
+    const more = (a: Float32Array, n: number) => {
+      const b = new Float32Array(S * n);
+      b.set(a.subarray(0, old * n));
+      return b;
+    };
+    this.kc = this.kc.map((a) => more(a, per));
+    this.vc = this.vc.map((a) => more(a, per));
+    const mask = new Float32Array(S * this.cap).fill(-1e30);
+    mask.set(this.mask.subarray(0, old * this.cap));
+    this.mask = mask;
+    const lens = new Int32Array(S);
+    lens.set(this.lens);
+    this.lens = lens;
+    const f = (n: number) => new Float32Array(S * n);
+    this.kv = f(2 * c.nLayers * c.nKvHeads * hd);
+    this.x = f(c.dim);
+    this.cos = f(this.ropeN);
+    this.sin = f(this.ropeN);
+    this.logits = f(c.vocabSize);
+    this.probs = f(c.vocabSize);
+    this.logp = f(c.vocabSize);
+    this.invT = f(1).fill(1);
+    this.slots = S;
+    this.fixed.key = '';
   }
 
   /** Runs `ids` into a slot (its old contents dropped) and returns the logits [V] after the last one (a copy). */

@@ -3,7 +3,8 @@
 // one BatchDecoder, so each step is one batched graph call over all live sequences, of
 // any lengths. A request is admitted between steps (its prompt prefilled into a free slot,
 // copied for its group); a finished sequence leaves the batch (the last row moves into its
-// slot); a weight update waits until the batch is empty. A request alone in the batch
+// slot); slots are added as requests need them; a weight update waits until the batch is
+// empty. A request alone in the batch
 // computes exactly what generateGroup computes in-thread.
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
@@ -15,9 +16,6 @@ import {
 } from './generate.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
-
-/** Slots of the shared batch unless a bigger group asks for more. */
-const DEFAULT_SLOTS = 16;
 
 interface Job {
   promptIds: number[];
@@ -124,11 +122,9 @@ export class GenerationServer {
       }
       const job = head.job;
       const n = this.rows.length;
-      if (this.dec && n + job.G > this.dec.capacity) {
-        if (n > 0) return; // waits for room
-        this.dec = null;
-      }
-      this.dec ??= new BatchDecoder(this.model, Math.max(DEFAULT_SLOTS, job.G));
+      // Slots grow with demand (a slot's cache can be tens of MB at long contexts).
+      this.dec ??= new BatchDecoder(this.model, job.G);
+      this.dec.reserve(n + job.G);
       this.queue.shift();
       const first = this.dec.prefill(n, job.promptIds);
       const fresh: Row[] = [];
