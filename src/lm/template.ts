@@ -8,6 +8,7 @@
 // conversation's tokens are always a prefix of any continuation's (no merge crosses a
 // message boundary, and no message's rendering depends on a later one).
 import type { AssistantMessage, Message, ToolCall, ToolSchema } from '../messages.js';
+import { repairJson } from './json-repair.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Ids and loss mask of a rendered conversation (mask 1 exactly on assistant-written tokens). */
@@ -200,7 +201,16 @@ function buildAssistant(head: string, bodies: string[], opts: ParseOptions): Ass
  * gives a call, with the raw text as arguments, so the loop can tell the model what is wrong.
  */
 export function parseCallJson(body: string): ParsedCall[] {
-  const text = body.trim();
+  const raw = body.trim();
+  // A call cut before its closing braces (or followed by extra ones) is read as meant.
+  const text = (() => {
+    try {
+      JSON.parse(raw);
+      return raw;
+    } catch {
+      return repairJson(raw) ?? raw;
+    }
+  })();
   try {
     const v = JSON.parse(text) as { name?: unknown; arguments?: unknown };
     if (v && typeof v === 'object' && typeof v.name === 'string') {

@@ -119,7 +119,18 @@ test('bad input: one line naming the file, exit 2, nothing overwritten', () => {
       complete: false,
     }),
   );
-  expectUsage([...pretrainArgs(whole, ckptB)], /initB\/tokenizer\.json: another tokenizer/);
+  // Resuming from another checkpoint is refused; so is the same path holding another tokenizer.
+  expectUsage(
+    [...pretrainArgs(whole, ckptB)],
+    /holds a pretrain run from .*initA, not from .*initB/,
+  );
+  const ckptC = init('initC', 400);
+  const wholeC = join(dir, 'wholeC');
+  assert.equal(run([...pretrainArgs(wholeC, ckptC).slice(0, 9), '--steps', '3']).status, 0);
+  const m = JSON.parse(readFileSync(join(wholeC, 'manifest.json'), 'utf8'));
+  writeFileSync(join(wholeC, 'manifest.json'), JSON.stringify({ ...m, complete: false }));
+  writeFileSync(join(ckptC, 'tokenizer.json'), readFileSync(join(ckptB, 'tokenizer.json')));
+  expectUsage([...pretrainArgs(wholeC, ckptC)], /initC\/tokenizer\.json: another tokenizer/);
   assert.equal(statSync(join(whole, 'ckpt', 'model.safetensors')).mtimeMs, before);
   // A corrupt JSONL line, named with its line number.
   const bad = join(dir, 'bad.jsonl');
