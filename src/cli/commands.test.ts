@@ -1,6 +1,7 @@
 // The lazy command table: every row matches what its module registers, and the root
 // invocations (--version, --help) import commander and the table only.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { CLI } from '../harness/test-utils.js';
@@ -37,4 +38,14 @@ test('a command imports its own module, not the others', () => {
   assert.equal(status, 0);
   assert.ok(urls.some((u) => u.endsWith('/cli/run.js')));
   assert.ok(!urls.some((u) => /\/cli\/(tasks|gym|lm|export)\.js$/.test(u)), urls.join('\n'));
+});
+
+test('without a terminal, no command is a usage error (exit 2); an unknown word is named', () => {
+  const none = spawnSync(process.execPath, [CLI], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^loopsmith: no command given; in a terminal `loopsmith` opens an interactive session/);
+  const typo = spawnSync(process.execPath, [CLI, 'rnu'], { encoding: 'utf8' });
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /^error: unknown command 'rnu'/);
+  assert.doesNotMatch(typo.stderr, /\n\s+at /);
 });
