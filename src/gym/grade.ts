@@ -14,7 +14,7 @@ import type { TestRunResult } from '../tasks/types.js';
 import { type AuditFinding, auditChanges } from './grade/audit.js';
 import { addCanaries, type Canaries } from './grade/canary.js';
 import { agentChanges, type Discarded, gradingFiles } from './grade/copy.js';
-import type { RunIntegrity, TestRunner } from './testrun.js';
+import { isNodeTest, type RunIntegrity, type TestRunner } from './testrun.js';
 import { writeFiles } from './workspace.js';
 
 /**
@@ -240,8 +240,9 @@ export async function gradeWorkspace(
   const suspicious = auditChanges(changes, testSet);
   const copy = gradingFiles(spec.repoFiles ?? start, changes, testSet);
   const targets = [...new Set([...spec.failToPass, ...spec.passToPass].map(fileOf))];
+  // Canaries are written in node:test's style: other runners (mocha, jest ...) get none.
   const canaries =
-    options.canaries === false
+    options.canaries === false || !isNodeTest(spec.testCmd)
       ? undefined
       : addCanaries(
           spec.testFiles,
