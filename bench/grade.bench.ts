@@ -25,7 +25,9 @@ import type { Sandbox } from '../src/sandbox/types.js';
 import { pickParse } from '../src/tasks/run/spawn.js';
 
 const kind = bwrapAvailable().ok ? 'bwrap' : 'none';
-const tasks: GymTask[] = [...sampleTasks(), ...factoryTasks()];
+const all: GymTask[] = [...sampleTasks(), ...factoryTasks()];
+// Timing: JS stage 1 and 2, factory JS and TS (a TS run is ~3x a JS one: tsx).
+const timed = [all[0], all[4], all[6], all[8]];
 
 // The grading of before, kept here only to measure against: tests written back in the
 // agent's workspace, the factory's unsigned reporter writing into it, verdict from its lines.
@@ -51,10 +53,11 @@ async function legacyGrade(sandbox: Sandbox, spec: GradeSpec): Promise<boolean> 
     },
   });
   const text = await readFile(events, 'utf8').catch(() => '');
-  const p = pickParse(text, r.output, sandbox.root);
+  const p = pickParse(text, r.output, sandbox.workdir);
   const ok = (id: string) => p.tests[id] === 'pass';
   const anyFail = Object.values(p.tests).includes('fail');
   const invalid = r.timedOut || Object.keys(p.tests).length === 0 || (r.exitCode !== 0 && !anyFail);
+
   return !invalid && spec.failToPass.every(ok) && spec.passToPass.every(ok);
 }
 
@@ -68,13 +71,14 @@ const specOf = (gt: GymTask): GradeSpec => ({
 });
 
 // (1) time, interleaved old/new on the gold-fixed workspace of each task.
-const REPS = 3;
+const REPS = 4;
 const times = { old: 0, new: 0 };
 const perTask: string[] = [];
-for (const gt of tasks) {
+for (const gt of timed) {
   const fixed = applyPatch(agentFiles(gt), gt.task.goldPatch);
   const t = { old: 0, new: 0 };
   for (let i = 0; i < REPS; i++) {
+    // ABBA order, so drift in the machine's load hits both alike.
     for (const which of i % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const)) {
       const ws = await createWorkspace(fixed);
       try {
@@ -98,35 +102,36 @@ for (const gt of tasks) {
     `${gt.task.id.slice(0, 8)} ${(t.old / REPS).toFixed(0)}/${(t.new / REPS).toFixed(0)}`,
   );
 }
-const n = tasks.length * REPS;
+const n = timed.length * REPS;
 console.log(
-  `grading a fixed workspace (${kind}, ${tasks.length} tasks x ${REPS}, ms old/new): ${perTask.join(', ')}`,
+  `grading a fixed workspace (${kind}, ${timed.length} tasks x ${REPS}, ms before/hardened): ${perTask.join(', ')}`,
 );
 console.log(
   `mean: before ${(times.old / n).toFixed(0)} ms, hardened ${(times.new / n).toFixed(0)} ms, ratio ${(times.new / times.old).toFixed(2)}x (goal <= 1.2x)`,
 );
 
-// (2) attackers: the agent runs once per (attacker, task); both graders judge the result.
+// (2) attackers: the agent runs once per attacker; the hardened grader (which only reads the
+// workspace) judges first, then the old one (which restores the tests in place).
 const dir = await mkdtemp(join(tmpdir(), 'loopsmith-grade-bench-'));
 const resolved = { old: 0, new: 0 };
 let runs = 0;
 try {
   for (const [i, a] of ATTACKERS.entries()) {
-    const gt = tasks[i % tasks.length];
-    for (const which of ['old', 'new'] as const) {
-      const ws = await createWorkspace(agentFiles(gt));
-      try {
-        const sb = createSandbox(kind, ws.root);
-        await runAgent(gt.task.statement, await createModel(await attackerSpec(a, dir)), sb);
-        const ok =
-          which === 'old'
-            ? await legacyGrade(sb, specOf(gt))
-            : (await gradeWorkspace(sb, specOf(gt), sandboxTestRunner)).grade.resolved;
-        if (ok) resolved[which]++;
-        if (which === 'old' && ok) console.log(`  before: ${a.name} resolved ${gt.task.id}`);
-      } finally {
-        await ws.dispose();
+    const gt = all[i % all.length];
+    const ws = await createWorkspace(agentFiles(gt));
+    try {
+      const sb = createSandbox(kind, ws.root);
+      await runAgent(gt.task.statement, await createModel(await attackerSpec(a, dir)), sb);
+      if ((await gradeWorkspace(sb, specOf(gt), sandboxTestRunner)).grade.resolved) {
+        resolved.new++;
+        console.log(`  hardened: ${a.name} resolved ${gt.task.id}`);
       }
+      if (await legacyGrade(sb, specOf(gt))) {
+        resolved.old++;
+        console.log(`  before: ${a.name} resolved ${gt.task.id}`);
+      }
+    } finally {
+      await ws.dispose();
     }
     runs++;
   }
