@@ -4,8 +4,21 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ensureMallocTuning } from '../lm/malloc-tuning.js';
 import { bwrapAvailable } from '../sandbox/index.js';
+import { ablationMarkdown } from '../train/ablation.js';
 import { presetOf, runPipeline, summaryMarkdown } from '../train/pipeline.js';
 import { StageInputError } from '../train/stage.js';
+
+/** `format,curriculum` -> the ablation names, or a usage error. */
+function parseAblations(v: string): ('format' | 'curriculum')[] {
+  const xs = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const x of xs)
+    if (x !== 'format' && x !== 'curriculum')
+      throw new StageInputError(`--ablation ${x}: unknown (have format, curriculum)`);
+  return xs as ('format' | 'curriculum')[];
+}
 
 export function registerPipeline(program: Command): void {
   program
@@ -17,12 +30,16 @@ export function registerPipeline(program: Command): void {
     .option('--out <dir>', 'output directory (rerun to resume)', 'runs/pipeline')
     .option('--sandbox <kind>', 'bwrap or none (default: bwrap when installed)')
     .option('--concurrency <n>', 'rollouts at once', '2')
+    .option('--ablation <names>', 'also run ablations: format, curriculum (comma-separated)', '')
+    .option('--no-rl', 'skip the RL stage')
     .action(
       async (o: {
         preset: string;
         out: string;
         sandbox?: 'bwrap' | 'none';
         concurrency: string;
+        ablation: string;
+        rl: boolean;
       }) => {
         ensureMallocTuning();
         try {
@@ -38,11 +55,16 @@ export function registerPipeline(program: Command): void {
             out: o.out,
             sandbox,
             concurrency: Number(o.concurrency) || 2,
-            noRl: false,
+            noRl: !o.rl,
+            ablations: parseAblations(o.ablation),
             log: (l) => process.stderr.write(`${l}\n`),
           });
-          const { timings, curve } = JSON.parse(readFileSync(join(o.out, 'summary.json'), 'utf8'));
-          process.stdout.write(summaryMarkdown(preset.name, rows, timings, curve));
+          const { timings, curve, ablation } = JSON.parse(
+            readFileSync(join(o.out, 'summary.json'), 'utf8'),
+          );
+          process.stdout.write(
+            summaryMarkdown(preset.name, rows, timings, curve) + ablationMarkdown(ablation),
+          );
           process.stdout.write(
             `\npipeline done in ${Math.round((Date.now() - t0) / 1000)} s; artifacts in ${o.out} (summary.md, report.html)\n`,
           );

@@ -106,18 +106,20 @@ export function conversationData(
 
 /** Task facts the stages check rollouts against: split and repository of each task id. */
 export function taskIndex(
-  dbPath: string,
+  dbPaths: string | string[],
 ): Map<string, { split: string; repoId: string; stage: number }> {
-  if (!existsSync(dbPath)) throw new StageInputError(`--tasks ${dbPath}: no such task store`);
-  const store = new TaskStore(dbPath);
-  try {
-    const m = new Map<string, { split: string; repoId: string; stage: number }>();
-    for (const t of store.iterate({}))
-      m.set(t.id, { split: t.split, repoId: t.repoId, stage: t.stage });
-    return m;
-  } finally {
-    store.close();
+  const m = new Map<string, { split: string; repoId: string; stage: number }>();
+  for (const dbPath of Array.isArray(dbPaths) ? dbPaths : [dbPaths]) {
+    if (!existsSync(dbPath)) throw new StageInputError(`--tasks ${dbPath}: no such task store`);
+    const store = new TaskStore(dbPath);
+    try {
+      for (const t of store.iterate({}))
+        m.set(t.id, { split: t.split, repoId: t.repoId, stage: t.stage });
+    } finally {
+      store.close();
+    }
   }
+  return m;
 }
 
 /** Repository ids of a store's eval split (what no training stage may see). */

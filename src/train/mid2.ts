@@ -18,7 +18,7 @@ export interface Mid2Config extends TrainConfig {
   /** Rollout run directories (teacher-led and student-led episodes with teacher labels). */
   runs: string[];
   /** The task store the runs came from. */
-  tasks: string;
+  tasks: string | string[];
   /** Curriculum phase: keep tasks of this stage (0 = both, shuffled together). @default 1 */
   phase: 0 | 1 | 2;
   /** Keep resolved rollouts only (rejection sampling). @default true */

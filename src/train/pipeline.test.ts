@@ -14,7 +14,16 @@ const env = { ...process.env, LOOPSMITH_QUIET: '1', LOOPSMITH_THREADS: '1' };
 const pipeline = () =>
   spawnSync(
     process.execPath,
-    ['dist/src/cli/main.js', 'pipeline', '--preset', 'micro', '--out', out],
+    [
+      'dist/src/cli/main.js',
+      'pipeline',
+      '--preset',
+      'micro',
+      '--out',
+      out,
+      '--ablation',
+      'format,curriculum',
+    ],
     { env, encoding: 'utf8' },
   );
 

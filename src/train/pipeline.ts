@@ -21,6 +21,7 @@ import { createModel } from '../providers/spec.js';
 import { generateInto } from '../tasks/index.js';
 import { DEFAULT_SPEC } from '../tasks/pipeline.js';
 import { TaskStore } from '../tasks/store.js';
+import { ablationMarkdown, runAblations } from './ablation.js';
 import { evalRepos } from './conv-data.js';
 import { buildCorpus, CORPUS_DEFAULTS } from './corpus.js';
 import { type CurvePoint, runCurve } from './curve.js';
@@ -43,6 +44,8 @@ export interface PipelineOptions {
   concurrency: number;
   /** Skip the RL stage. @default false */
   noRl: boolean;
+  /** Ablations to run: 'format' (mid2 data as harness trajectories vs issue -> diff), 'curriculum' (stage 1 then 2 vs shuffled). @default [] */
+  ablations?: ('format' | 'curriculum')[];
   log: (line: string) => void;
 }
 
@@ -111,7 +114,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     await tasks(t('tasks-s2.db'), 2, tt.s2, tt.seed + 50_000, 0, tt.maxPerKind, log);
     // About 10 tasks per repository at one candidate per kind: enough repos for `repos`.
     await tasks(t('eval-s1.db'), 1, et.repos * 8, et.seed, 1, 1, log);
-    await tasks(t('eval-s2.db'), 2, et.s2Repos * 4, et.seed + 50_000, 1, 1, log);
+    await tasks(t('eval-s2.db'), 2, et.s2Repos * 10, et.seed + 50_000, 1, 1, log);
   });
   const excl = [...evalRepos(t('eval-s1.db')), ...evalRepos(t('eval-s2.db'))];
 
@@ -333,6 +336,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
         log,
       }),
     );
+  const ablation = await runAblations(o, P, t, excl, suites, evalOf, timed);
   const rows: SummaryRow[] = [];
   for (const [stage, res] of Object.entries(results)) {
     const m = res.metrics;
@@ -353,8 +357,14 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       tokens_per_task: e1 ? e1.tokens_per_task : null,
     });
   }
-  atomicWrite(t('summary.json'), JSON.stringify({ preset: P.name, rows, timings, curve }, null, 1));
-  atomicWrite(t('summary.md'), summaryMarkdown(P.name, rows, timings, curve));
+  atomicWrite(
+    t('summary.json'),
+    JSON.stringify({ preset: P.name, rows, timings, curve, ablation }, null, 1),
+  );
+  atomicWrite(
+    t('summary.md'),
+    summaryMarkdown(P.name, rows, timings, curve) + ablationMarkdown(ablation),
+  );
   // The report card: a pure function of the stage outputs and eval runs written above.
   const inputs = [
     ...['pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-1d', 'mid2-2']
