@@ -69,6 +69,9 @@ export const PRESETS: Record<string, Preset> = {
     quickEvalRepos: 1,
     curvePoints: 2,
   },
+  // Conversation stages use the whole 2,048-token context: at 1,024 every teacher episode
+  // (median 1,703 tokens) was cut after its first turns and the edit/finish turns were never
+  // trained (measured in dev/LOG.md, "train").
   tiny: {
     name: 'tiny',
     depth: 2,
@@ -82,13 +85,13 @@ export const PRESETS: Record<string, Preset> = {
     drillRepos: 60,
     drillsPerRepo: 3,
     pretrain: { steps: 150, batch: 8, seq: 256, lr: 3e-3 },
-    midtrain: { steps: 80, batch: 4, seq: 1024, lr: 2e-3, codeFraction: 0.3 },
-    sft: { steps: 40, batch: 4, seq: 1024, lr: 2e-3 },
+    midtrain: { steps: 80, batch: 4, seq: 2047, lr: 2e-3, codeFraction: 0.3 },
+    sft: { steps: 40, batch: 4, seq: 2047, lr: 2e-3 },
     mid2: {
       s1: { steps: 120, batch: 4, seq: 1024, lr: 2e-3 },
       s2: { steps: 40, batch: 4, seq: 1024, lr: 1e-3 },
     },
-    dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 1024, lr: 1.5e-3 },
+    dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 2047, lr: 1.5e-3 },
     rl: { steps: 2, group: 4, tasksPerStep: 2 },
     evalMaxTurns: 10,
     quickEvalRepos: 12,
