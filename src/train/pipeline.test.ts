@@ -59,7 +59,9 @@ test('pipeline --preset micro: all stages, held-out evals, summary and report; e
     assert.equal(JSON.parse(readFileSync(join(out, d, 'manifest.json'), 'utf8')).complete, true, d);
   // Held out means held out: no repository of an eval store is in a training store, and the
   // mid2 phases refused nothing because nothing from eval repos ever reached them.
-  const evalRepos = new Set([...repos(join(out, 'eval-s1.db')), ...repos(join(out, 'eval-s2.db'))]);
+  const evalRepos = new Set(
+    ['eval-s1.db', 'eval-s2.db', 'rl-heldout.db'].flatMap((d) => [...repos(join(out, d))]),
+  );
   for (const db of ['tasks-s1.db', 'tasks-s2.db'])
     for (const id of repos(join(out, db)))
       assert.ok(!evalRepos.has(id), `${id} is in ${db} and an eval store`);

@@ -115,8 +115,14 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     // About 10 tasks per repository at one candidate per kind: enough repos for `repos`.
     await tasks(t('eval-s1.db'), 1, et.repos * 8, et.seed, 1, 1, log);
     await tasks(t('eval-s2.db'), 2, et.s2Repos * 10, et.seed + 50_000, 1, 1, log);
+    // RL picks its best checkpoint on its own held-out repos, not on the suites reported here.
+    await tasks(t('rl-heldout.db'), 1, P.quickEvalRepos * 8, et.seed + 100_000, 1, 1, log);
   });
-  const excl = [...evalRepos(t('eval-s1.db')), ...evalRepos(t('eval-s2.db'))];
+  const excl = [
+    ...evalRepos(t('eval-s1.db')),
+    ...evalRepos(t('eval-s2.db')),
+    ...evalRepos(t('rl-heldout.db')),
+  ];
 
   // 2. The teacher through the real harness (train split only).
   await timed('teacher', async () => {
@@ -276,7 +282,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
         {
           from: t('mid2-2'),
           tasks: t('tasks-s1.db'),
-          heldout: t('eval-s1.db'),
+          heldout: t('rl-heldout.db'),
           out: t('rl'),
           steps: P.rl.steps,
           group: P.rl.group,

@@ -21,13 +21,16 @@ const fmt = (s: number) =>
 export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
   private readonly t0 = performance.now();
+  /** Not a terminal: one plain line every few seconds instead of a redrawn bar. */
+  private readonly plain = !process.stderr.isTTY;
+  private lastLine = 0;
 
   constructor(
     readonly label: string,
     readonly total: number,
     private readonly start = 0,
   ) {
-    if (process.env.LOOPSMITH_QUIET === '1') {
+    if (process.env.LOOPSMITH_QUIET === '1' || this.plain) {
       this.bar = null;
       return;
     }
@@ -47,15 +50,22 @@ export class Progress {
 
   /** Moves to `value` with a short status note. */
   tick(value: number, note = ''): void {
-    if (!this.bar) return;
     const el = (performance.now() - this.t0) / 1000;
     const done = value - this.start;
-    const rate = done / Math.max(el, 1e-9);
-    this.bar.update(value, {
-      rate: `${rate >= 1 ? rate.toFixed(1) : (1 / Math.max(rate, 1e-9)).toFixed(1)}${rate >= 1 ? '/s' : 's/it'}`,
-      eta_s: fmt(done > 0 ? (this.total - value) / rate : Number.POSITIVE_INFINITY),
-      note,
-    });
+    const r = done / Math.max(el, 1e-9);
+    const rate = `${r >= 1 ? r.toFixed(1) : (1 / Math.max(r, 1e-9)).toFixed(1)}${r >= 1 ? '/s' : 's/it'}`;
+    const eta = fmt(done > 0 ? (this.total - value) / r : Number.POSITIVE_INFINITY);
+    if (this.bar) this.bar.update(value, { rate, eta_s: eta, note });
+    else if (
+      this.plain &&
+      process.env.LOOPSMITH_QUIET !== '1' &&
+      (el - this.lastLine >= 10 || value === this.total)
+    ) {
+      this.lastLine = el;
+      process.stderr.write(
+        `${this.label} ${value}/${this.total} | ${rate} | ETA ${eta} | ${note}\n`,
+      );
+    }
   }
 
   done(): void {
