@@ -13,7 +13,7 @@ import { loadGymTasks } from '../gym/tasks-source.js';
 import { runMid2 } from './mid2.js';
 import { writeOfflineRun } from './offline-format.js';
 import type { PipelineOptions } from './pipeline.js';
-import type { Preset } from './presets.js';
+import { type Preset, stageSteps } from './presets.js';
 
 export interface AblationResult {
   ablation: 'format' | 'curriculum';
@@ -28,13 +28,6 @@ type EvalOf = (
   suite: LoadedSuite,
 ) => Promise<EvalMetrics>;
 type Timed = <T>(name: string, fn: () => Promise<T> | T) => Promise<T>;
-
-const steps = (s: { steps: number; batch: number; seq: number; lr: number }) => ({
-  ...s,
-  warmup: Math.max(2, Math.round(s.steps / 10)),
-  evalEvery: Math.max(1, Math.round(s.steps / 6)),
-  saveEvery: Math.max(1, Math.round(s.steps / 6)),
-});
 
 /** Runs the ablations named in `o.ablations` (each step resumable) and returns their comparisons. */
 export async function runAblations(
@@ -76,7 +69,7 @@ export async function runAblations(
         {
           from: t('sft'),
           out: t('mid2-1-formatB'),
-          ...steps(P.mid2.s1),
+          ...stageSteps(P.mid2.s1),
           phase: 1,
           runs: [t('teacher-s1-offline')],
           tasks: t('tasks-s1.db'),
@@ -95,7 +88,7 @@ export async function runAblations(
         {
           from: t('mid2-1'),
           out: t('mid2-2-ordered'),
-          ...steps(P.mid2.s2),
+          ...stageSteps(P.mid2.s2),
           phase: 2,
           runs: [t('teacher-s2')],
           tasks: t('tasks-s2.db'),
@@ -108,7 +101,7 @@ export async function runAblations(
         {
           from: t('sft'),
           out: t('mid2-shuffled'),
-          ...steps(both),
+          ...stageSteps(both),
           phase: 0,
           runs: [t('teacher-s1'), t('teacher-s2')],
           tasks: [t('tasks-s1.db'), t('tasks-s2.db')],

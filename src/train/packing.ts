@@ -4,7 +4,7 @@
 // the rest are packed first-fit into rows of T+1 tokens (a row predicts T targets), and
 // batches draw rows with the trainer's RNG. Packed neighbours see each other through
 // causal attention; each conversation starts with <|bos|>, as at inference.
-import type { Batch } from '../lm/batch.js';
+import { type Batch, padRows } from '../lm/batch.js';
 import type { Rng } from '../lm/rng.js';
 
 export interface Conversation {
@@ -88,26 +88,9 @@ export function pack(
   return { rows, report };
 }
 
-/** A right-padded batch of rows: position t predicts ids[t+1] with weight mask[t+1]. */
+/** A right-padded batch of rows: position t predicts ids[t+1] with weight mask[t+1] (the engine's padRows). */
 export function rowsToBatch(rows: Conversation[], T: number, padId: number): Batch {
-  const B = rows.length;
-  const b: Batch = {
-    B,
-    T,
-    ids: new Int32Array(B * T).fill(padId),
-    targets: new Int32Array(B * T).fill(padId),
-    weights: new Float32Array(B * T),
-  };
-  rows.forEach((row, r) => {
-    const n = Math.min(row.ids.length, T + 1);
-    for (let t = 0; t < n - 1; t++) {
-      b.ids[r * T + t] = row.ids[t];
-      b.targets[r * T + t] = row.ids[t + 1];
-      b.weights[r * T + t] = row.mask[t + 1];
-    }
-    if (n >= 1 && n - 1 < T) b.ids[r * T + n - 1] = row.ids[n - 1];
-  });
-  return b;
+  return padRows(rows, T, padId);
 }
 
 /** B rows drawn uniformly (with replacement) by rng. */

@@ -28,7 +28,7 @@ import { type CurvePoint, runCurve } from './curve.js';
 import { runDagger } from './dagger.js';
 import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
-import { PRESETS, type Preset } from './presets.js';
+import { PRESETS, type Preset, stageSteps } from './presets.js';
 import { runPretrain } from './pretrain.js';
 import { atomicWrite } from './progress.js';
 import { runRl } from './rl.js';
@@ -164,12 +164,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
 
   // 4. The stages, each from the previous one's checkpoint.
   const results: Record<string, StageResult> = {};
-  const st = (s: { steps: number; batch: number; seq: number; lr: number }) => ({
-    ...s,
-    warmup: Math.max(2, Math.round(s.steps / 10)),
-    evalEvery: Math.max(1, Math.round(s.steps / 6)),
-    saveEvery: Math.max(1, Math.round(s.steps / 6)),
-  });
+  const st = stageSteps;
   results.pretrain = await timed('pretrain', () =>
     runPretrain(
       { from: t('init'), out: t('pretrain'), ...st(P.pretrain), corpus: corpusSpec },

@@ -123,3 +123,15 @@ export const PRESETS: Record<string, Preset> = {
     curvePoints: 6,
   },
 };
+
+/** Trainer settings of a stage from its preset steps: warmup 10%, held-out loss and checkpoints 6 times. */
+export function stageSteps(
+  s: StageSteps,
+): StageSteps & { warmup: number; evalEvery: number; saveEvery: number } {
+  return {
+    ...s,
+    warmup: Math.max(2, Math.round(s.steps / 10)),
+    evalEvery: Math.max(1, Math.round(s.steps / 6)),
+    saveEvery: Math.max(1, Math.round(s.steps / 6)),
+  };
+}
