@@ -50,6 +50,17 @@ test('pipeline --preset micro: all stages, held-out evals, summary and report; e
       assert.ok(Number.isFinite(row.heldout_loss), `${row.stage} has no held-out loss`);
     if (row.stage !== 'pretrain') assert.ok(row.s1.tasks >= 1, `${row.stage} was not evaluated`);
   }
+  // Tokens trained are the loss-bearing tokens the stage logged, not the dataset's size.
+  const lastTokens = (d: string) =>
+    JSON.parse(
+      readFileSync(join(out, d, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1) as string,
+    ).tokens;
+  const row = (stage: string) => summary.rows.find((x: { stage: string }) => x.stage === stage);
+  assert.equal(row('mid2.1').tokens_trained, lastTokens('mid2-1'));
+  assert.equal(row('sft').tokens_trained, lastTokens('sft'));
   assert.ok(summary.curve.length >= 2, 'no learning curve');
   assert.ok(summary.curve[1].tokens > summary.curve[0].tokens);
   for (const f of ['summary.md', 'report.md', 'report.html'])

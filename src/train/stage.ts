@@ -333,14 +333,16 @@ export function runTraining(o: RunOptions): StageResult {
   if (tr.step < cfg.steps)
     return { stage, checkpoint: join(cfg.out, 'ckpt'), metrics: {}, skipped: false };
   if (!existsSync(join(cfg.out, 'ckpt', 'config.json'))) saveStageCheckpoint(cfg.out, tr);
+  // Data counts first: a dataset's own `tokens` must not hide the tokens trained.
   const result = {
+    ...data.info,
+    data_tokens: data.info.tokens ?? null,
     steps: tr.step,
     tokens,
     train_loss: round(lastLoss),
     heldout_loss:
       lastHeld === undefined ? round(heldoutLoss(model, data.heldout)) : round(lastHeld),
     wall_s: round(wallSeconds(cfg.out)),
-    ...data.info,
   };
   const m = readStageManifest(cfg.out) as StageManifest;
   atomicWrite(
