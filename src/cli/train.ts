@@ -8,7 +8,12 @@ import { runMid2 } from '../train/mid2.js';
 import { runMidtrain } from '../train/midtrain.js';
 import { runPretrain } from '../train/pretrain.js';
 import { runSft } from '../train/sft.js';
-import { StageInputError, type StageResult, TRAIN_DEFAULTS } from '../train/stage.js';
+import {
+  StageInputError,
+  type StageResult,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+} from '../train/stage.js';
 import { registerTrainRl } from './train-rl.js';
 
 const int =
@@ -39,20 +44,7 @@ export const seedRange = (name: string) => (v: string) => {
   return xs;
 };
 
-interface Common {
-  from: string;
-  out: string;
-  steps: number;
-  batch: number;
-  seq: number;
-  accum: number;
-  lr: number;
-  warmup: number;
-  evalEvery: number;
-  saveEvery: number;
-  seed: number;
-  excludeStore?: string[];
-}
+type Common = Omit<TrainConfig, 'snapshotEvery'> & { excludeStore?: string[] };
 
 function common(c: Command): Command {
   const d = TRAIN_DEFAULTS;

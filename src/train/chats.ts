@@ -99,3 +99,15 @@ export function labelConversations(
   }
   return out;
 }
+
+/** Rollout records as keyed conversations (`task:k`), as mid2 and midtrain train on them. */
+export function recordConversations(
+  records: RolloutRecord[],
+  tokenizer: Tokenizer,
+  lossOn: LossOn,
+): (Conversation & { key: string })[] {
+  return records.map((r) => ({
+    key: `${r.taskId}:${r.k}`,
+    ...trajectoryToConversation(r.trajectory, tokenizer, lossOn),
+  }));
+}

@@ -2,7 +2,7 @@
 // loss, one curriculum phase per run: phase 1 on stage-1 tasks, then phase 2 (from phase 1's
 // checkpoint) on stage-2 tasks. Only train-split tasks count; a record of an eval-split task
 // or of an excluded repository is refused and counted, never trained on.
-import { labelConversations, readRuns, trajectoryToConversation } from './chats.js';
+import { labelConversations, readRuns, recordConversations } from './chats.js';
 import { conversationData, type KeyedConversation, taskIndex } from './conv-data.js';
 import { readDagger } from './dagger.js';
 import type { OverflowPolicy } from './packing.js';
@@ -81,10 +81,7 @@ export function runMid2(
     stopAfter,
     data: (m) => {
       const T = Math.min(c.seq, m.config.maxSeqLen);
-      const convs: KeyedConversation[] = records.map((r) => ({
-        key: `${r.taskId}:${r.k}`,
-        ...trajectoryToConversation(r.trajectory, m.tokenizer, 'assistant'),
-      }));
+      const convs: KeyedConversation[] = recordConversations(records, m.tokenizer, 'assistant');
       for (const r of dagger)
         labelConversations(r.trajectory, r.labels, m.tokenizer).forEach((conv, i) =>
           convs.push({ key: `dagger:${r.taskId}:${i}`, ...conv }),

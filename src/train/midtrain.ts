@@ -2,7 +2,7 @@
 // template, every token learned: the template, the tool-call syntax and what tools answer)
 // mixed with code windows at a stated ratio so the code of pretraining is not forgotten.
 
-import { readRuns, trajectoryToConversation } from './chats.js';
+import { readRuns, recordConversations } from './chats.js';
 import { conversationData, type KeyedConversation, taskIndex } from './conv-data.js';
 import { buildCorpus, CORPUS_DEFAULTS, type CorpusSpec } from './corpus.js';
 import type { OverflowPolicy } from './packing.js';
@@ -49,10 +49,7 @@ export function runMidtrain(
     stopAfter,
     data: (m) => {
       const T = Math.min(c.seq, m.config.maxSeqLen);
-      const convs: KeyedConversation[] = records.map((r) => ({
-        key: `${r.taskId}:${r.k}`,
-        ...trajectoryToConversation(r.trajectory, m.tokenizer, 'all'),
-      }));
+      const convs: KeyedConversation[] = recordConversations(records, m.tokenizer, 'all');
       const corpus = buildCorpus({ ...CORPUS_DEFAULTS, ...c.corpus });
       const d = conversationData(m, convs, T, {
         overflow: c.overflow,
