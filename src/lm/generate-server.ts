@@ -5,7 +5,8 @@
 // copied for its group); a finished sequence leaves the batch (the last row moves into its
 // slot); slots are added as requests need them; a weight update waits until the batch is
 // empty. A request alone in the batch
-// computes exactly what generateGroup computes in-thread.
+// computes exactly what generateGroup computes in-thread. A request may listen to each token
+// as it is sampled (streaming) and be cancelled: its rows leave the batch before the next step.
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
@@ -17,7 +18,16 @@ import {
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
 
+/** A request's streaming and cancellation hooks. */
+export interface JobHooks {
+  /** Called with each token as it is sampled, for sequence `seq` of the group. */
+  onToken?: (seq: number, id: number) => void;
+  /** Set (then `GenerationServer.cancel`) to drop the request; it rejects with `cancelled`. */
+  cancelled?: boolean;
+}
+
 interface Job {
+  hooks: JobHooks;
   promptIds: number[];
   G: number;
   o: Required<GenerateOptions>;
@@ -50,7 +60,12 @@ export class GenerationServer {
   }
 
   /** Generates G continuations of promptIds (checked here; errors reject this request only). */
-  generateGroup(promptIds: number[], G: number, opts: GenerateOptions): Promise<GenerateResult[]> {
+  generateGroup(
+    promptIds: number[],
+    G: number,
+    opts: GenerateOptions,
+    hooks: JobHooks = {},
+  ): Promise<GenerateResult[]> {
     return new Promise((resolve, reject) => {
       try {
         const o = checkGenerateOptions(opts);
@@ -70,7 +85,8 @@ export class GenerationServer {
           finishReason: 'length',
         }));
         if (o.maxTokens === 0) return resolve(res);
-        const job = { promptIds, G, o, stop: new Set(o.stopIds), res, left: G, resolve, reject };
+        const stop = new Set(o.stopIds);
+        const job = { hooks, promptIds, G, o, stop, res, left: G, resolve, reject };
         this.queue.push({ kind: 'job', job });
         this.kick();
       } catch (e) {
@@ -87,6 +103,12 @@ export class GenerationServer {
     });
   }
 
+  /** Drops the request whose hooks these are (before its next token); it rejects with `cancelled`. */
+  cancel(hooks: JobHooks): void {
+    hooks.cancelled = true;
+    this.kick();
+  }
+
   private kick(): void {
     if (this.running) return;
     this.running = true;
@@ -96,6 +118,7 @@ export class GenerationServer {
   /** One admission round and one batched step, then yield so new requests can arrive. */
   private loop(): void {
     try {
+      this.dropCancelled();
       this.admit();
       if (this.rows.length > 0) this.step();
     } catch (e) {
@@ -107,6 +130,34 @@ export class GenerationServer {
     }
     if (this.rows.length > 0 || this.queue.length > 0) setImmediate(() => this.loop());
     else this.running = false;
+  }
+
+  /** Cancelled requests leave the queue and the batch (compacted as finished rows are). */
+  private dropCancelled(): void {
+    const gone = new Set<Job>();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const p = this.queue[i];
+      if (p.kind === 'job' && p.job.hooks.cancelled) {
+        this.queue.splice(i, 1);
+        gone.add(p.job);
+      }
+    }
+    for (let r = this.rows.length - 1; r >= 0; r--) {
+      if (!this.rows[r].job.hooks.cancelled) continue;
+      gone.add(this.rows[r].job);
+      this.removeRow(r);
+    }
+    for (const j of gone) j.reject(new Error('cancelled'));
+  }
+
+  /** Row r leaves the batch: the last row moves into its slot. */
+  private removeRow(r: number): void {
+    const last = this.rows.length - 1;
+    if (r !== last) {
+      (this.dec as BatchDecoder).copySlot(last, r);
+      this.rows[r] = this.rows[last];
+    }
+    this.rows.pop();
   }
 
   private admit(): void {
@@ -163,15 +214,7 @@ export class GenerationServer {
       ),
     );
     // Compaction as in generateGroup: from the end, so the row moved in is a live one.
-    for (let r = rows.length - 1; r >= 0; r--) {
-      if (!done[r]) continue;
-      const last = rows.length - 1;
-      if (r !== last) {
-        dec.copySlot(last, r);
-        rows[r] = rows[last];
-      }
-      rows.pop();
-    }
+    for (let r = rows.length - 1; r >= 0; r--) if (done[r]) this.removeRow(r);
   }
 
   /** Appends the row's next token; true when its sequence is finished (its job resolved when all are). */
@@ -182,6 +225,7 @@ export class GenerationServer {
     r.ids.push(id);
     r.logprobs.push(logprob);
     row.next = id;
+    job.hooks.onToken?.(row.seq, id);
     let finished = false;
     if (job.stop.has(id)) {
       r.finishReason = 'stop';

@@ -101,3 +101,65 @@ test('bad requests are rejected with one-line errors; a closed worker refuses wo
   await w.close();
   await assert.rejects(w.generate(prompt), /generation worker closed/);
 });
+
+test('a streamed request gets each token as sampled, the same ids as unstreamed, before the reply', async () => {
+  const w = new GenerationWorker(model);
+  try {
+    const opts = { maxTokens: 60, temperature: 1, seed: 4 };
+    const seen: { id: number; seq: number; at: number }[] = [];
+    let replied = Number.POSITIVE_INFINITY;
+    const got = await w
+      .generateGroup(prompt, 2, opts, {
+        onToken: (id, seq) => seen.push({ id, seq, at: performance.now() }),
+      })
+      .finally(() => {
+        replied = performance.now();
+      });
+    assert.deepEqual(got, generateGroup(model, prompt, 2, opts));
+    for (const s of [0, 1])
+      assert.deepEqual(
+        seen.filter((x) => x.seq === s).map((x) => x.id),
+        got[s].ids,
+      );
+    assert.ok(seen.every((x) => x.at <= replied));
+    // Tokens arrive over the generation, not in one burst at its end.
+    assert.ok(seen[0].at < seen[seen.length - 1].at);
+  } finally {
+    await w.close();
+  }
+});
+
+test('cancelling drops the sequence from the batch at once; the others go on unchanged', async () => {
+  const w = new GenerationWorker(model);
+  try {
+    const stay = { maxTokens: 200, temperature: 1, seed: 8 };
+    const ac = new AbortController();
+    let tokens = 0;
+    const cancelled = w.generate(
+      prompt,
+      { maxTokens: 800, temperature: 1, seed: 2 },
+      {
+        signal: ac.signal,
+        onToken: () => {
+          if (++tokens === 20) ac.abort(new Error('stop now'));
+        },
+      },
+    );
+    const other = w.generate([1, 2, 3], stay);
+    await assert.rejects(cancelled, /stop now/);
+    assert.deepEqual(await other, generate(model, [1, 2, 3], stay));
+    // Rows decoded: 200 for the other request, ~20 for the cancelled one plus a few for
+    // messages in flight; without the cancel it would have gone on beside the other (400).
+    const st = await w.stats();
+    assert.ok(st.rows < 260, JSON.stringify(st));
+    assert.equal(tokens, 20, 'no token is delivered after the cancel');
+    // An already-aborted signal sends nothing.
+    await assert.rejects(
+      w.generate(prompt, {}, { signal: AbortSignal.abort(new Error('no')) }),
+      /no/,
+    );
+    assert.equal((await w.stats()).steps, st.steps);
+  } finally {
+    await w.close();
+  }
+});

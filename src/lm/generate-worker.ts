@@ -4,6 +4,7 @@
 //   const w = new GenerationWorker(model);            // copies the weights to the thread
 //   const r = await w.generate(promptIds, opts);      // = generate() in-thread, same ids/logprobs
 //   const g = await w.generateGroup(promptIds, 8, o); // = generateGroup() in-thread
+//   await w.generate(ids, o, { onToken, signal });   // streamed: each token as sampled; cancellable
 //   await w.syncWeights();                            // after training changed model's weights
 //   await w.close();
 //
@@ -22,7 +23,22 @@ import {
 } from './generate.js';
 import type { WorkerRequest } from './generate-worker-main.js';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onToken?: (id: number, seq: number) => void;
+};
+
+/** Streaming and cancellation of one request. */
+export interface StreamHooks {
+  /** Each token as the thread samples it (sequence `seq` of the group), before the reply. */
+  onToken?: (id: number, seq: number) => void;
+  /**
+   * Aborting it drops the request's sequences from the thread's batch before their next
+   * step and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+}
 type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** A model served by its own worker thread. */
@@ -39,11 +55,15 @@ export class GenerationWorker {
       workerData: { config: model.config, flat: model.paramSet.flat },
     });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+    type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
+    type Token = { id: number; seq: number; token: number };
+    this.worker.on('message', (m: Reply | Token) => {
       const p = this.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
-      if (this.pending.size === 0) this.worker.unref();
+      if ('token' in m) {
+        p.onToken?.(m.token, m.seq);
+        return;
+      }
       if (m.ok) p.resolve(m.value);
       else p.reject(new Error(m.error));
     });
@@ -57,8 +77,12 @@ export class GenerationWorker {
   }
 
   /** One sequence, as generate() would give in-thread. */
-  async generate(promptIds: number[], opts: GenerateOptions = {}): Promise<GenerateResult> {
-    return (await this.generateGroup(promptIds, 1, opts))[0];
+  async generate(
+    promptIds: number[],
+    opts: GenerateOptions = {},
+    hooks: StreamHooks = {},
+  ): Promise<GenerateResult> {
+    return (await this.generateGroup(promptIds, 1, opts, hooks))[0];
   }
 
   /** G sequences of one prompt decoded as a batch, as generateGroup() would give in-thread. */
@@ -66,6 +90,7 @@ export class GenerationWorker {
     promptIds: number[],
     G: number,
     opts: GenerateOptions = {},
+    hooks: StreamHooks = {},
   ): Promise<GenerateResult[]> {
     try {
       checkGenerateOptions(opts);
@@ -74,9 +99,11 @@ export class GenerationWorker {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.request({ op: 'group', promptIds: [...promptIds], G, opts }) as Promise<
-      GenerateResult[]
-    >;
+    const stream = hooks.onToken !== undefined;
+    return this.request(
+      { op: 'group', promptIds: [...promptIds], G, opts, stream },
+      hooks,
+    ) as Promise<GenerateResult[]>;
   }
 
   /** Sends the model's current weights to the thread if they changed since last sent. */
@@ -98,11 +125,35 @@ export class GenerationWorker {
     await this.worker.terminate();
   }
 
-  private request(body: Body<WorkerRequest>): Promise<unknown> {
+  private request(body: Body<WorkerRequest>, hooks: StreamHooks = {}): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
+    const { signal, onToken } = hooks;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const settle = () => {
+        signal?.removeEventListener('abort', abort);
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.worker.unref();
+      };
+      // The caller is answered at once; the thread drops the sequences before its next step.
+      const abort = () => {
+        settle();
+        this.worker.postMessage({ op: 'cancel', id });
+        reject(signal?.reason);
+      };
+      this.pending.set(id, {
+        resolve: (v) => {
+          settle();
+          resolve(v);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        onToken,
+      });
+      signal?.addEventListener('abort', abort, { once: true });
       this.worker.ref();
       this.worker.postMessage({ ...body, id });
     });

@@ -2,15 +2,18 @@
 // one chat template, generates with the KV-cache decoder on a worker thread shared by all
 // providers of the same model (the harness's event loop stays free; concurrent episodes share
 // batched decode steps), parses tool calls back, and returns the exact prompt/completion ids
-// and logprobs the sampler produced (usage is exact, never estimated).
+// and logprobs the sampler produced (usage is exact, never estimated). With `onDelta` the
+// reply streams as the worker samples it (local-stream.ts); the request's signal stops the
+// worker's sequence.
 
 import type { LoadedModel } from '../lm/checkpoint.js';
 import type { GenerateOptions, GenerateResult, SamplingOptions } from '../lm/generate.js';
 import { checkGenerateOptions } from '../lm/generate.js';
-import { GenerationWorker } from '../lm/generate-worker.js';
+import { GenerationWorker, type StreamHooks } from '../lm/generate-worker.js';
 import { generate, loadCheckpoint } from '../lm/model.js';
 import { ChatTemplate, type ParsedCall, parseCallJson } from '../lm/template.js';
 import type { AssistantMessage, ToolSchema } from '../messages.js';
+import { ReplyStream } from './local-stream.js';
 import {
   type CompletionRequest,
   type CompletionResponse,
@@ -80,12 +83,16 @@ export function localModelFrom(
   }
   const shared = worker instanceof GenerationWorker ? worker : null;
   let thread: GenerationWorker | null = shared;
-  const run = async (promptIds: number[], o: GenerateOptions): Promise<GenerateResult> => {
+  const run = async (
+    promptIds: number[],
+    o: GenerateOptions,
+    hooks: StreamHooks,
+  ): Promise<GenerateResult> => {
     if (!worker) return generate(model, promptIds, o);
     thread ??= acquireWorker(model);
     // Training evaluates live weights through this provider: the thread must see them.
     await thread.syncWeights();
-    return thread.generate(promptIds, o);
+    return thread.generate(promptIds, o, hooks);
   };
   // What we sampled for each assistant message we returned, so that later prompts reuse those
   // exact ids instead of re-encoding the text (which may tokenize differently).
@@ -110,8 +117,20 @@ export function localModelFrom(
       const cap = Math.min(maxTokens, request.maxTokens ?? maxTokens, room);
       const turn = calls++;
       const o = { maxTokens: cap, temperature, topP, seed: seed + turn, stopIds: template.stopIds };
-      const out = await (opts.generate ? opts.generate(promptIds, o, turn) : run(promptIds, o));
-      const message = parseReply(template, out.ids, request.tools, `call_${turn}_`);
+      const idPrefix = `call_${turn}_`;
+      // Without a worker (or with a generate override) the pieces all come when the reply is done.
+      const stream =
+        request.onDelta &&
+        new ReplyStream(template, request.onDelta, bodyParser(request.tools), idPrefix);
+      const hooks: StreamHooks = {
+        signal: request.signal,
+        ...(stream ? { onToken: (id: number) => stream.push(id) } : {}),
+      };
+      const out = await (opts.generate
+        ? opts.generate(promptIds, o, turn)
+        : run(promptIds, o, hooks));
+      const message = parseReply(template, out.ids, request.tools, idPrefix);
+      stream?.finish(message);
       // Later prompts show exactly what was sampled (stop token included; a turn cut by the
       // length limit stays unclosed, the next header marks its end), as dataset rows render it.
       sampled.set(messageKey(message), out.ids);
@@ -154,6 +173,14 @@ async function releaseWorker(model: LoadedModel): Promise<void> {
   await w.worker.close();
 }
 
+/** Reads one `<|tool_call|>` body: our JSON first, other call syntaxes as a fallback. */
+function bodyParser(tools: ToolSchema[]) {
+  return (body: string): ParsedCall[] => {
+    const ours = parseCallJson(body);
+    return ours.length > 0 ? ours : parseToolCallBody(body, tools, false);
+  };
+}
+
 /** The message from generated ids: our `<|tool_call|>` syntax first, other text syntaxes as a fallback. */
 function parseReply(
   template: ChatTemplate,
@@ -161,11 +188,7 @@ function parseReply(
   tools: ToolSchema[],
   idPrefix: string,
 ): AssistantMessage {
-  const parseBody = (body: string): ParsedCall[] => {
-    const ours = parseCallJson(body);
-    return ours.length > 0 ? ours : parseToolCallBody(body, tools, false);
-  };
-  const msg = template.parseCompletion(ids, { idPrefix, parseBody });
+  const msg = template.parseCompletion(ids, { idPrefix, parseBody: bodyParser(tools) });
   if (msg.tool_calls?.length || !msg.content) return msg;
   // A model trained elsewhere (or early in training) may write <tool_call> tags or fences as text.
   const text = parseTextToolCalls(msg.content, { idPrefix, tools });

@@ -103,7 +103,7 @@ export function terminalRenderer(root: string, out: (s: string) => void) {
         }
         break;
       case 'model.restart':
-        line(c.yellow(`(stream cut: ${e.reason}; retrying)`));
+        line(c.yellow(`(${e.reason}; the reply starts again)`));
         break;
       case 'model.response':
         if (!streamed && e.text?.trim()) write(e.text.trim());
