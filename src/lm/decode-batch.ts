@@ -1,3 +1,5 @@
+// Longer than 400 lines: one class owns the cache layout ([slots, Hkv, cap, hd] keys,
+// transposed values, the mask) and every operation that reads or writes it.
 // Batched KV-cache decoding: `capacity` slots, each a sequence with its own cache and
 // length; one step advances slots 0..n-1 by one token each through the single-graph
 // decode step (decode-graph.ts). Prompts go through the batched training forward
@@ -6,7 +8,7 @@
 import { allocActs } from './acts.js';
 import type { LoadedModel } from './checkpoint.js';
 import { headDim } from './config.js';
-import { decodeStepGraph } from './decode-graph.js';
+import { decodeChunkGraph, decodeStepGraph } from './decode-graph.js';
 import { netFor } from './engine.js';
 import { type OrtGraph, type OrtTensor, ortGraph, ortTensor } from './kernels/ort.js';
 import { forward } from './network.js';
@@ -28,16 +30,30 @@ export function weightsFingerprint(flat: Float32Array): number {
   return (h ^ Math.imul(g ^ (g >>> 16), 0x85ebca6b)) >>> 0;
 }
 
-const graphs = new WeakMap<LoadedModel, { fp: number; threads: number; graph: OrtGraph }>();
+type Built = { fp: number; threads: number; graph: OrtGraph };
+const graphs = new WeakMap<LoadedModel, Built>();
+const chunkGraphs = new WeakMap<LoadedModel, Built>();
 
-/** The model's step graph, rebuilt when its weights (or the thread count) changed since the last call. */
-function stepGraph(model: LoadedModel, threads: number): OrtGraph {
+/** The model's step (or chunk) graph, rebuilt when its weights (or the thread count) changed since the last call. */
+function stepGraph(model: LoadedModel, threads: number, chunk = false): OrtGraph {
   const fp = weightsFingerprint(model.paramSet.flat);
-  const got = graphs.get(model);
+  const cache = chunk ? chunkGraphs : graphs;
+  const got = cache.get(model);
   if (got && got.fp === fp && got.threads === threads) return got.graph;
-  const graph = ortGraph(decodeStepGraph(model.config, model.paramSet), { threads });
-  graphs.set(model, { fp, threads, graph });
+  const build = chunk ? decodeChunkGraph : decodeStepGraph;
+  const graph = ortGraph(build(model.config, model.paramSet), { threads });
+  cache.set(model, { fp, threads, graph });
   return graph;
+}
+
+/** Tokens of one chunk-graph call: bounds its [H, cap + Q, Q] scores (8 MB a layer at cap 2048). */
+const CHUNK = 256;
+
+/** A slot's cached keys and values, detached from the batch: k [Hkv, len, hd], v [Hkv, hd, len] per layer. */
+export interface SlotKv {
+  len: number;
+  k: Float32Array[];
+  v: Float32Array[];
 }
 
 /** Options of a BatchDecoder. */
@@ -61,6 +77,8 @@ export class BatchDecoder {
   private vc: Float32Array[] = [];
   private mask = new Float32Array(0);
   private readonly graph: OrtGraph;
+  private chunk: OrtGraph | null = null;
+  private readonly threads: number;
   private x: Float32Array;
   /** Width of a row of cos/sin: the rotated q and k features. */
   private readonly ropeN: number;
@@ -88,7 +106,8 @@ export class BatchDecoder {
     if (!(Number.isInteger(capacity) && capacity >= 1))
       throw new Error(`batch capacity must be a positive integer, got ${capacity}`);
     const hd = headDim(c);
-    this.graph = stepGraph(model, opts.threads ?? 1);
+    this.threads = opts.threads ?? 1;
+    this.graph = stepGraph(model, this.threads);
     this.slots = capacity;
     this.lens = new Int32Array(capacity);
     const f = (n: number) => new Float32Array(n);
@@ -191,6 +210,173 @@ export class BatchDecoder {
     this.lens[to] = this.lens[from];
   }
 
+  /** A copy of the first `len` cached positions of a slot (for a prefix cache). */
+  readSlot(slot: number, len: number = this.lens[slot]): SlotKv {
+    this.checkSlot(slot);
+    if (!(len >= 0 && len <= this.lens[slot]))
+      throw new Error(`readSlot: ${len} > ${this.lens[slot]} cached`);
+    const c = this.model.config;
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const cap = this.cap;
+    const out: SlotKv = { len, k: [], v: [] };
+    for (let l = 0; l < c.nLayers; l++) {
+      const K = new Float32Array(kvh * len * hd);
+      const V = new Float32Array(kvh * hd * len);
+      for (let j = 0; j < kvh; j++) {
+        const base = (slot * kvh + j) * hd * cap;
+        K.set(this.kc[l].subarray(base, base + len * hd), j * len * hd);
+        for (let d = 0; d < hd; d++)
+          V.set(this.vc[l].subarray(base + d * cap, base + d * cap + len), (j * hd + d) * len);
+      }
+      out.k.push(K);
+      out.v.push(V);
+    }
+    return out;
+  }
+
+  /** Makes a slot hold the first `len` positions of `kv` (its old contents dropped). */
+  writeSlot(slot: number, kv: SlotKv, len: number = kv.len): void {
+    this.checkSlot(slot);
+    const c = this.model.config;
+    if (!(len >= 1 && len <= kv.len && len <= c.maxSeqLen))
+      throw new Error(`writeSlot: bad length ${len}`);
+    this.grow(len + 1);
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const cap = this.cap;
+    const L = kv.len;
+    for (let l = 0; l < c.nLayers; l++) {
+      for (let j = 0; j < kvh; j++) {
+        const base = (slot * kvh + j) * hd * cap;
+        this.kc[l].set(kv.k[l].subarray(j * L * hd, (j * L + len) * hd), base);
+        for (let d = 0; d < hd; d++) {
+          const o = (j * hd + d) * L;
+          this.vc[l].set(kv.v[l].subarray(o, o + len), base + d * cap);
+        }
+      }
+    }
+    this.mask.fill(0, slot * cap, slot * cap + len);
+    this.mask.fill(-1e30, slot * cap + len, (slot + 1) * cap);
+    this.lens[slot] = len;
+  }
+
+  /**
+   * Appends `ids` to a slot that already holds a prefix (positions lens[slot]..), computing
+   * only the new tokens (chunks of the prefill graph over the slot's cache), and returns
+   * the logits [V] after the last one (a copy); `dist(1)` then holds its distribution at
+   * temperature `temp`.
+   */
+  extend(slot: number, ids: ArrayLike<number>, temp = 1): Float32Array {
+    const c = this.model.config;
+    this.checkSlot(slot);
+    const start = this.lens[slot];
+    const Q = ids.length;
+    if (start === 0) throw new Error('extend: the slot holds no prefix (prefill it)');
+    if (Q === 0) throw new Error('extend: no tokens');
+    if (start + Q > c.maxSeqLen)
+      throw new Error(`prompt of ${start + Q} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
+    for (let i = 0; i < Q; i++) checkId(ids[i], c.vocabSize);
+    this.chunk ??= stepGraph(this.model, this.threads, true);
+    this.grow(start + Q + 1);
+    this.invT[0] = temp > 0 ? 1 / temp : 1;
+    for (let o = 0; o < Q; o += CHUNK)
+      this.runChunk(slot, Array.prototype.slice.call(ids, o, o + CHUNK));
+    return this.logits.slice(0, c.vocabSize);
+  }
+
+  private runChunk(slot: number, ids: number[]): void {
+    const c = this.model.config;
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const grp = c.nHeads / kvh;
+    const D = c.dim;
+    const Q = ids.length;
+    const T = this.cap;
+    const pos0 = this.lens[slot];
+    const emb = this.model.params.get('token_embd.weight') as Float32Array;
+    const x = new Float32Array(Q * D);
+    const cos = new Float32Array(Q * this.ropeN);
+    const sin = new Float32Array(Q * this.ropeN);
+    for (let i = 0; i < Q; i++) {
+      x.set(emb.subarray(ids[i] * D, (ids[i] + 1) * D), i * D);
+      this.ropeRow(cos, sin, i, pos0 + i);
+    }
+    const cmask = new Float32Array(Q * grp * Q);
+    for (let j = 0; j < Q; j++)
+      for (let gi = 0; gi < grp; gi++)
+        cmask.fill(-1e30, j * grp * Q + gi * Q, j * grp * Q + gi * Q + j);
+    const kv = new Float32Array(2 * c.nLayers * Q * kvh * hd);
+    const per = kvh * T * hd;
+    const feeds: Record<string, OrtTensor> = {
+      x: ortTensor(x, [Q, D]),
+      cos: ortTensor(cos, [Q, this.ropeN]),
+      sin: ortTensor(sin, [Q, this.ropeN]),
+      invT: ortTensor(this.invT.subarray(0, 1), [1, 1]),
+      pmask: ortTensor(this.mask.subarray(slot * T, (slot + 1) * T), [1, 1, T, 1]),
+      cmask: ortTensor(cmask, [Q, grp * Q]),
+      splitT: ortTensor(BigInt64Array.of(BigInt(T), BigInt(Q)), [2]),
+    };
+    for (let l = 0; l < c.nLayers; l++) {
+      feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(slot * per, (slot + 1) * per), [
+        1,
+        kvh,
+        T,
+        hd,
+      ]);
+      feeds[`pv${l}`] = ortTensor(this.vc[l].subarray(slot * per, (slot + 1) * per), [
+        1,
+        kvh,
+        hd,
+        T,
+      ]);
+    }
+    const V = c.vocabSize;
+    const fetches: Record<string, OrtTensor> = {
+      logits: ortTensor(this.logits.subarray(0, V), [1, V]),
+      probs: ortTensor(this.probs.subarray(0, V), [1, V]),
+      logp: ortTensor(this.logp.subarray(0, V), [1, V]),
+      kv: ortTensor(kv, [2 * c.nLayers, Q, kvh * hd]),
+    };
+    (this.chunk as OrtGraph).run(feeds, fetches);
+    for (let l = 0; l < c.nLayers; l++) {
+      const kn = 2 * l * Q * kvh * hd;
+      const vn = (2 * l + 1) * Q * kvh * hd;
+      for (let i = 0; i < Q; i++) {
+        const pos = pos0 + i;
+        for (let j = 0; j < kvh; j++) {
+          const src = (i * kvh + j) * hd;
+          const base = (slot * kvh + j) * hd * T;
+          this.kc[l].set(kv.subarray(kn + src, kn + src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) this.vc[l][base + d * T + pos] = kv[vn + src + d];
+        }
+      }
+    }
+    this.mask.fill(0, slot * T + pos0, slot * T + pos0 + Q);
+    this.lens[slot] = pos0 + Q;
+  }
+
+  /** Row r of cos/sin for position pos: each pair's value twice, repeated per head. */
+  private ropeRow(cos: Float32Array, sin: Float32Array, r: number, pos: number): void {
+    const hd = headDim(this.model.config);
+    const half = hd / 2;
+    const { rope } = netFor(this.model);
+    const o = r * this.ropeN;
+    for (let i = 0; i < half; i++) {
+      const cv = rope.cos[pos * half + i];
+      const sv = rope.sin[pos * half + i];
+      cos[o + 2 * i] = cv;
+      cos[o + 2 * i + 1] = cv;
+      sin[o + 2 * i] = sv;
+      sin[o + 2 * i + 1] = sv;
+    }
+    // The same rotation for every head: repeat the first head's hd values.
+    for (let h = 1; h < this.ropeN / hd; h++) {
+      cos.copyWithin(o + h * hd, o, o + hd);
+      sin.copyWithin(o + h * hd, o, o + hd);
+    }
+  }
+
   /**
    * Appends ids[r] to slot r for r < n and returns the next-token logits [n, V] (a view,
    * overwritten by the next step); `dist()` then holds softmax / log-softmax of logits / temp
@@ -203,12 +389,10 @@ export class BatchDecoder {
   ): Float32Array {
     const c = this.model.config;
     const hd = headDim(c);
-    const half = hd / 2;
     const D = c.dim;
     if (!(n >= 1 && n <= this.capacity && n <= ids.length))
       throw new Error(`step: ${n} rows for a batch of ${this.capacity} slots`);
     const emb = this.model.params.get('token_embd.weight') as Float32Array;
-    const { rope } = netFor(this.model);
     let P = 0;
     for (let r = 0; r < n; r++) {
       checkId(ids[r], c.vocabSize);
@@ -217,20 +401,7 @@ export class BatchDecoder {
       if (pos >= c.maxSeqLen) throw new Error(`context full: maxSeqLen ${c.maxSeqLen} reached`);
       if (pos > P) P = pos;
       this.x.set(emb.subarray(ids[r] * D, (ids[r] + 1) * D), r * D);
-      const o = r * this.ropeN;
-      for (let i = 0; i < half; i++) {
-        const cv = rope.cos[pos * half + i];
-        const sv = rope.sin[pos * half + i];
-        this.cos[o + 2 * i] = cv;
-        this.cos[o + 2 * i + 1] = cv;
-        this.sin[o + 2 * i] = sv;
-        this.sin[o + 2 * i + 1] = sv;
-      }
-      // The same rotation for every head: repeat the first head's hd values.
-      for (let h = 1; h < this.ropeN / hd; h++) {
-        this.cos.copyWithin(o + h * hd, o, o + hd);
-        this.sin.copyWithin(o + h * hd, o, o + hd);
-      }
+      this.ropeRow(this.cos, this.sin, r, pos);
     }
     this.grow(P + 1);
     for (let r = 0; r < n; r++) {

@@ -70,39 +70,60 @@ function qkvRope(c: ModelConfig, p: ParamSet, l: number): OnnxTensor {
   return { name: `wqkv${l}`, dims: [D, N], data: t };
 }
 
-/** Serialises the decode-step graph for `c` with the weights in `p`. */
-export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
+/** What a caller's attention adds to the shared network: names in, the attention output out. */
+interface Attention {
+  /** Feeds beyond x/cos/sin/invT (the cache and masks). */
+  feeds: OnnxValue[];
+  /** The layer's attention [rows, H * hd] from rotated q [rows, H*hd], k and v [rows, Hkv*hd]. */
+  layer(l: number, q: string, k: string, v: string, g: GraphBuilder): string;
+  /** Rows whose logits are fetched: every row (decode step) or only the last (a chunk). */
+  lastRowOnly: boolean;
+}
+
+/** Node and initializer lists being built, with a fresh-name helper. */
+export class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly inits: OnnxTensor[] = [];
+  private n = 0;
+  op(type: string, inputs: string[], attrs?: OnnxNode['attrs'], outs = 1): string[] {
+    const outputs = Array.from({ length: outs }, (_, i) => `t${this.n}_${i}`);
+    this.n++;
+    this.nodes.push({ op: type, inputs, outputs, ...(attrs ? { attrs } : {}) });
+    return outputs;
+  }
+  one(type: string, inputs: string[], attrs?: OnnxNode['attrs']): string {
+    return this.op(type, inputs, attrs)[0];
+  }
+  i64(name: string, v: number[]): void {
+    this.inits.push(i64(name, v));
+  }
+}
+
+/**
+ * The whole network over `rows` new tokens (x [rows, D]): the decode step (one token per
+ * sequence) and the prefill chunk (consecutive tokens of one sequence) differ only in
+ * attention. Fetches logits / probs / logp (all rows, or the last) and kv
+ * [2 * layers, rows, Hkv * hd].
+ */
+function networkGraph(c: ModelConfig, p: ParamSet, att: Attention, g: GraphBuilder): Uint8Array {
   const hd = headDim(c);
   const H = c.nHeads;
   const Hkv = c.nKvHeads;
-  const grp = H / Hkv;
   const D = c.dim;
   const F = c.ffnDim;
   const nqk = (H + Hkv) * hd;
   const w = (n: string) => p.views.get(n) as Float32Array;
-  const nodes: OnnxNode[] = [];
-  const inits: OnnxTensor[] = [
+  const { nodes, inits } = g;
+  inits.push(
     i64('splitQkv', [nqk, Hkv * hd, nqk]),
     i64('splitQk', [H * hd, Hkv * hd]),
     i64('splitGu', [F, F]),
-    i64('shQT', [0, Hkv, hd, 1]),
-    i64('shKa', [0, Hkv, 1, hd]),
-    i64('shVa', [0, Hkv, hd, 1]),
-    i64('shO', [0, H * hd]),
     i64('shKV', [1, -1, Hkv * hd]),
     f32('two', [2]),
     f32('eps', [c.normEps]),
-  ];
-  if (grp > 1) inits.push(i64('shQa', [0, Hkv, grp, hd]));
-  let n = 0;
-  const op = (type: string, inputs: string[], attrs?: OnnxNode['attrs'], outs = 1): string[] => {
-    const outputs = Array.from({ length: outs }, (_, i) => `t${n}_${i}`);
-    n++;
-    nodes.push({ op: type, inputs, outputs, ...(attrs ? { attrs } : {}) });
-    return outputs;
-  };
-  const one = (type: string, inputs: string[], attrs?: OnnxNode['attrs']) =>
-    op(type, inputs, attrs)[0];
+  );
+  const op = g.op.bind(g);
+  const one = g.one.bind(g);
   // The pattern onnxruntime fuses into SimplifiedLayerNormalization.
   const rmsnorm = (x: string, weight: string): string => {
     inits.push({ name: weight, dims: [D], data: w(weight) });
@@ -112,12 +133,12 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
   };
   const fetches: OnnxValue[] = [{ name: 'logits', dims: ['B', c.vocabSize] }];
   const feeds: OnnxValue[] = [
-    { name: 'invT', dims: ['B', 1] },
+    // A chunk samples from its last row only: one temperature.
+    { name: 'invT', dims: [att.lastRowOnly ? 1 : 'B', 1] },
     { name: 'x', dims: ['B', D] },
     { name: 'cos', dims: ['B', nqk] },
     { name: 'sin', dims: ['B', nqk] },
-    { name: 'mask', dims: ['B', 1, 'T', 1] },
-    { name: 'splitT', dims: [2], elemType: 7 },
+    ...att.feeds,
   ];
   // Every layer's new key and value in one fetch: each fetched tensor costs the binding ~1.5 us.
   const kvParts: string[] = [];
@@ -133,45 +154,27 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
     );
     const roped = one('Add', [one('Mul', [qk, 'cos']), one('Mul', [qkP, 'sin'])]);
     const [q, k] = op('Split', [roped, 'splitQk'], { axis: { i: 1 } }, 2);
-    // Attention with the cache as MatMul's A operand and the query as a one-column B: the
-    // kernel packs only B, so the cache is streamed once, never copied (keys [T, hd] @ q^T,
-    // values^T [hd, T] @ p^T). The new token's key and value are added separately.
-    const qT =
-      grp === 1
-        ? one('Reshape', [q, 'shQT'])
-        : one('Transpose', [one('Reshape', [q, 'shQa'])], { perm: { ints: [0, 1, 3, 2] } });
-    nodes.push({ op: 'Reshape', inputs: [k, 'shKa'], outputs: [`k${l}`] });
-    nodes.push({ op: 'Reshape', inputs: [v, 'shVa'], outputs: [`v${l}`] });
-    feeds.push(
-      { name: `pk${l}`, dims: ['B', Hkv, 'T', hd] },
-      { name: `pv${l}`, dims: ['B', Hkv, hd, 'T'] },
-    );
-    kvParts.push(one('Reshape', [`k${l}`, 'shKV']), one('Reshape', [`v${l}`, 'shKV']));
-    const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'mask']);
-    const sNew = one('MatMul', [`k${l}`, qT]);
-    const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
-      axis: { i: 2 },
-    });
-    const [pPast, pNew] = op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
-    const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('Mul', [`v${l}`, pNew])]);
-    const att =
-      grp === 1
-        ? one('Reshape', [oT, 'shO'])
-        : one('Reshape', [one('Transpose', [oT], { perm: { ints: [0, 1, 3, 2] } }), 'shO']);
+    kvParts.push(one('Reshape', [k, 'shKV']), one('Reshape', [v, 'shKV']));
+    const a = att.layer(l, q, k, v, g);
     inits.push(transposed(`wo${l}`, w(`${b}attn_output.weight`), D, H * hd));
-    const mid = one('Add', [x, one('MatMul', [att, `wo${l}`])]);
+    const mid = one('Add', [x, one('MatMul', [a, `wo${l}`])]);
     const g0 = w(`${b}ffn_gate.weight`);
     const gOff = (g0.byteOffset - p.flat.byteOffset) / 4;
     inits.push(transposed(`wgu${l}`, p.flat.subarray(gOff, gOff + 2 * F * D), 2 * F, D));
-    const [g, u] = op(
+    const [gate, u] = op(
       'Split',
       [one('MatMul', [rmsnorm(mid, `${b}ffn_norm.weight`), `wgu${l}`]), 'splitGu'],
       { axis: { i: 1 } },
       2,
     );
-    const h = one('Mul', [one('Mul', [g, one('Sigmoid', [g])]), u]);
+    const h = one('Mul', [one('Mul', [gate, one('Sigmoid', [gate])]), u]);
     inits.push(transposed(`wd${l}`, w(`${b}ffn_down.weight`), D, F));
     x = one('Add', [mid, one('MatMul', [h, `wd${l}`])]);
+  }
+  if (att.lastRowOnly) {
+    // Only the chunk's last token predicts anything we sample.
+    inits.push(i64('lastS', [-1]), i64('lastE', [2 ** 62]), i64('axis0', [0]));
+    x = one('Slice', [x, 'lastS', 'lastE', 'axis0']);
   }
   const outName = c.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
   inits.push(transposed('wout', w(outName), c.vocabSize, D));
@@ -191,4 +194,119 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
     { name: 'logp', dims: ['B', c.vocabSize] },
   );
   return encodeModel(nodes, feeds, fetches, inits);
+}
+
+/** Serialises the decode-step graph for `c` with the weights in `p`. */
+export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
+  const hd = headDim(c);
+  const H = c.nHeads;
+  const Hkv = c.nKvHeads;
+  const grp = H / Hkv;
+  const g = new GraphBuilder();
+  if (grp === 1) g.i64('shQT', [0, Hkv, hd, 1]);
+  g.i64('shKa', [0, Hkv, 1, hd]);
+  g.i64('shVa', [0, Hkv, hd, 1]);
+  g.i64('shO', [0, H * hd]);
+  if (grp > 1) g.i64('shQa', [0, Hkv, grp, hd]);
+  const feeds: OnnxValue[] = [
+    { name: 'mask', dims: ['B', 1, 'T', 1] },
+    { name: 'splitT', dims: [2], elemType: 7 },
+  ];
+  for (let l = 0; l < c.nLayers; l++)
+    feeds.push(
+      { name: `pk${l}`, dims: ['B', Hkv, 'T', hd] },
+      { name: `pv${l}`, dims: ['B', Hkv, hd, 'T'] },
+    );
+  return networkGraph(
+    c,
+    p,
+    {
+      feeds,
+      lastRowOnly: false,
+      layer(l, q, k, v, g) {
+        const one = g.one.bind(g);
+        // Attention with the cache as MatMul's A operand and the query as a one-column B: the
+        // kernel packs only B, so the cache is streamed once, never copied (keys [T, hd] @ q^T,
+        // values^T [hd, T] @ p^T). The new token's key and value are added separately.
+        const qT =
+          grp === 1
+            ? one('Reshape', [q, 'shQT'])
+            : one('Transpose', [one('Reshape', [q, 'shQa'])], { perm: { ints: [0, 1, 3, 2] } });
+        const kl = one('Reshape', [k, 'shKa']);
+        const vl = one('Reshape', [v, 'shVa']);
+        const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'mask']);
+        const sNew = one('MatMul', [kl, qT]);
+        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
+          axis: { i: 2 },
+        });
+        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
+        const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('Mul', [vl, pNew])]);
+        return grp === 1
+          ? one('Reshape', [oT, 'shO'])
+          : one('Reshape', [one('Transpose', [oT], { perm: { ints: [0, 1, 3, 2] } }), 'shO']);
+      },
+    },
+    g,
+  );
+}
+
+/**
+ * Serialises the prefill-chunk graph: Q consecutive tokens of one sequence (x [Q, D], cos /
+ * sin per position) attending over that sequence's cache (pk<l> [1, Hkv, T, hd], pv<l>
+ * [1, Hkv, hd, T], pmask [1, 1, T, 1] as in the step graph) and causally over each other
+ * (cmask [Q, grp * Q]: 0 where key j <= query i, -1e30 elsewhere; splitT = [T, Q]). So a
+ * conversation's next turn computes only its new tokens. Fetches: logits / probs / logp
+ * [1, V] of the last token, kv [2 * layers, Q, Hkv * hd].
+ */
+export function decodeChunkGraph(c: ModelConfig, p: ParamSet): Uint8Array {
+  const hd = headDim(c);
+  const H = c.nHeads;
+  const Hkv = c.nKvHeads;
+  const grp = H / Hkv;
+  const g = new GraphBuilder();
+  // Queries as [Hkv, hd, grp * Q] (column g*Q + i): keys and values of the cache stay the
+  // A operand, as in the step graph.
+  g.i64('shQ4', [0, Hkv, grp, hd]);
+  g.i64('shQT', [1, Hkv, hd, -1]);
+  g.i64('shK3', [0, Hkv, hd]);
+  g.i64('shK4', [1, Hkv, -1, hd]);
+  g.i64('shV4', [1, Hkv, hd, -1]);
+  g.i64('shO4', [Hkv, hd, grp, -1]);
+  g.i64('shO', [-1, H * hd]);
+  const feeds: OnnxValue[] = [
+    { name: 'pmask', dims: [1, 1, 'T', 1] },
+    { name: 'cmask', dims: ['B', 'GB'] },
+    { name: 'splitT', dims: [2], elemType: 7 },
+  ];
+  for (let l = 0; l < c.nLayers; l++)
+    feeds.push(
+      { name: `pk${l}`, dims: [1, Hkv, 'T', hd] },
+      { name: `pv${l}`, dims: [1, Hkv, hd, 'T'] },
+    );
+  return networkGraph(
+    c,
+    p,
+    {
+      feeds,
+      lastRowOnly: true,
+      layer(l, q, k, v, g) {
+        const one = g.one.bind(g);
+        const tr = (x: string, perm: number[]) => one('Transpose', [x], { perm: { ints: perm } });
+        const qT = one('Reshape', [tr(one('Reshape', [q, 'shQ4']), [1, 3, 2, 0]), 'shQT']);
+        const k3 = one('Reshape', [k, 'shK3']);
+        const kA = one('Reshape', [tr(k3, [1, 0, 2]), 'shK4']);
+        const vT = one('Reshape', [tr(one('Reshape', [v, 'shK3']), [1, 2, 0]), 'shV4']);
+        const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'pmask']);
+        const sNew = one('Add', [one('MatMul', [kA, qT]), 'cmask']);
+        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
+          axis: { i: 2 },
+        });
+        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
+        const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('MatMul', [vT, pNew])]);
+        // [Hkv, hd, grp, Q] -> [Q, Hkv, grp, hd] -> [Q, H * hd] (head h = kv head * grp + g).
+        return one('Reshape', [tr(one('Reshape', [oT, 'shO4']), [3, 0, 2, 1]), 'shO']);
+      },
+    },
+    g,
+  );
 }

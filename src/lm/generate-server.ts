@@ -4,9 +4,13 @@
 // any lengths. A request is admitted between steps (its prompt prefilled into a free slot,
 // copied for its group); a finished sequence leaves the batch (the last row moves into its
 // slot); slots are added as requests need them; a weight update waits until the batch is
-// empty. A request alone in the batch
-// computes exactly what generateGroup computes in-thread. A request may listen to each token
+// empty. A request alone in the batch computes what generateGroup computes in-thread (up to
+// float rounding when its prompt reuses a cached prefix). A request may listen to each token
 // as it is sampled (streaming) and be cancelled: its rows leave the batch before the next step.
+//
+// Prefix reuse: a finished sequence's KV cache is kept (generate-prefix.ts), and a prompt
+// that starts with kept tokens, e.g. the next turn of the same episode, copies them into
+// its slot and runs only its new tokens (decode-batch.ts extend).
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
@@ -15,6 +19,7 @@ import {
   type GenerateResult,
   MAX_GROUP,
 } from './generate.js';
+import { PrefixCache } from './generate-prefix.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
 
@@ -45,6 +50,15 @@ interface Row {
 }
 type Pending = { kind: 'job'; job: Job } | { kind: 'weights'; apply: () => void; done: () => void };
 
+/** Default bound of the prefix cache: 8 conversations of 2,048 tokens at depth 4 (8 KB a token). */
+export const DEFAULT_PREFIX_CACHE_BYTES = 256 * 2 ** 20;
+
+/** Options of a GenerationServer. */
+export interface GenerationServerOptions {
+  /** Bytes of finished requests' keys/values kept for prefix reuse; 0 turns reuse off. @default DEFAULT_PREFIX_CACHE_BYTES */
+  prefixCacheBytes?: number;
+}
+
 /** Serves generate requests for one model, batching all that are in flight. */
 export class GenerationServer {
   private dec: BatchDecoder | null = null;
@@ -52,11 +66,19 @@ export class GenerationServer {
   private readonly queue: Pending[] = [];
   private running = false;
   private readonly probs: Float64Array;
-  /** Batched steps run, and rows decoded over them (rows / steps = the mean batch). */
-  readonly stats = { steps: 0, rows: 0 };
+  private readonly prefix: PrefixCache;
+  /**
+   * Batched steps run, and rows decoded over them (rows / steps = the mean batch); prompt
+   * tokens admitted, and how many of them came from the prefix cache instead of being run.
+   */
+  readonly stats = { steps: 0, rows: 0, promptTokens: 0, reusedTokens: 0 };
 
-  constructor(private readonly model: LoadedModel) {
+  constructor(
+    private readonly model: LoadedModel,
+    opts: GenerationServerOptions = {},
+  ) {
     this.probs = new Float64Array(model.config.vocabSize);
+    this.prefix = new PrefixCache(opts.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES);
   }
 
   /** Generates G continuations of promptIds (checked here; errors reject this request only). */
@@ -167,6 +189,7 @@ export class GenerationServer {
         if (this.rows.length > 0) return;
         this.queue.shift();
         head.apply();
+        this.prefix.clear(); // cached keys/values came from the old weights
         this.dec = null; // the step graph bakes the weights in: a new decoder picks up the change
         head.done();
         continue;
@@ -177,16 +200,37 @@ export class GenerationServer {
       this.dec ??= new BatchDecoder(this.model, job.G);
       this.dec.reserve(n + job.G);
       this.queue.shift();
-      const first = this.dec.prefill(n, job.promptIds);
+      const first = this.fill(n, job);
       const fresh: Row[] = [];
       for (let s = 0; s < job.G; s++) {
         const row: Row = { job, seq: s, rng: new Rng(job.o.seed + s), next: 0 };
         const choose = (rng: Rng) => sample(first, job.o.temperature, job.o.topP, rng, this.probs);
         if (!this.take(row, choose)) fresh.push(row);
       }
+      // Every sequence stopped at its first token: the slot still holds the prompt.
+      if (fresh.length === 0) this.keep(n, job.promptIds);
       for (let i = 1; i < fresh.length; i++) this.dec.copySlot(n, n + i);
       this.rows.push(...fresh);
     }
+  }
+
+  /** Puts a job's prompt in `slot`, from the prefix cache where it can; the next-token logits. */
+  private fill(slot: number, job: Job): Float32Array {
+    const dec = this.dec as BatchDecoder;
+    const ids = job.promptIds;
+    this.stats.promptTokens += ids.length;
+    const hit = this.prefix.maxBytes > 0 ? this.prefix.lookup(ids) : null;
+    if (!hit) return dec.prefill(slot, ids);
+    this.stats.reusedTokens += hit.len;
+    dec.writeSlot(slot, hit.kv, hit.len);
+    return dec.extend(slot, ids.slice(hit.len));
+  }
+
+  /** Saves what `slot` caches (the first lens[slot] of `ids`) for later prompts. */
+  private keep(slot: number, ids: number[]): void {
+    if (this.prefix.maxBytes <= 0) return;
+    const dec = this.dec as BatchDecoder;
+    this.prefix.save(ids, dec.readSlot(slot));
   }
 
   private step(): void {
@@ -214,7 +258,13 @@ export class GenerationServer {
       ),
     );
     // Compaction as in generateGroup: from the end, so the row moved in is a live one.
-    for (let r = rows.length - 1; r >= 0; r--) if (done[r]) this.removeRow(r);
+    for (let r = rows.length - 1; r >= 0; r--) {
+      if (!done[r]) continue;
+      // Its cache covers the prompt and every sampled token but the last (never fed).
+      const { job, seq } = rows[r];
+      this.keep(r, job.promptIds.concat(job.res[seq].ids));
+      this.removeRow(r);
+    }
   }
 
   /** Appends the row's next token; true when its sequence is finished (its job resolved when all are). */

@@ -6,6 +6,7 @@
 //   const g = await w.generateGroup(promptIds, 8, o); // = generateGroup() in-thread
 //   await w.generate(ids, o, { onToken, signal });   // streamed: each token as sampled; cancellable
 //   await w.syncWeights();                            // after training changed model's weights
+//   new GenerationWorker(model, { prefixCacheMB: 0 }) // no prefix reuse across requests
 //   await w.close();
 //
 // Requests in flight are decoded together in one batch (continuous batching, see
@@ -21,6 +22,7 @@ import {
   type GenerateResult,
   MAX_GROUP,
 } from './generate.js';
+import { DEFAULT_PREFIX_CACHE_BYTES, type GenerationServer } from './generate-server.js';
 import type { WorkerRequest } from './generate-worker-main.js';
 
 type Pending = {
@@ -41,6 +43,19 @@ export interface StreamHooks {
 }
 type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
 
+/** Options of a GenerationWorker. */
+export interface GenerationWorkerOptions {
+  /**
+   * Megabytes of finished requests' KV caches kept so a prompt that extends an earlier
+   * request's tokens (the next turn of an episode) computes only its new tokens; least
+   * recently used first out; 0 turns reuse off. @default 256
+   */
+  prefixCacheMB?: number;
+}
+
+/** Worker statistics: batched steps and rows decoded, prompt tokens admitted and how many came from the prefix cache. */
+export type GenerationStats = GenerationServer['stats'];
+
 /** A model served by its own worker thread. */
 export class GenerationWorker {
   private readonly worker: Worker;
@@ -49,10 +64,20 @@ export class GenerationWorker {
   private fingerprint: number;
   private dead: Error | null = null;
 
-  constructor(readonly model: LoadedModel) {
+  constructor(
+    readonly model: LoadedModel,
+    opts: GenerationWorkerOptions = {},
+  ) {
+    const mb = opts.prefixCacheMB ?? DEFAULT_PREFIX_CACHE_BYTES / 2 ** 20;
+    if (!(mb >= 0 && Number.isFinite(mb)))
+      throw new Error(`prefixCacheMB must be a finite number >= 0, got ${opts.prefixCacheMB}`);
     this.fingerprint = weightsFingerprint(model.paramSet.flat);
     this.worker = new Worker(new URL('./generate-worker-main.js', import.meta.url), {
-      workerData: { config: model.config, flat: model.paramSet.flat },
+      workerData: {
+        config: model.config,
+        flat: model.paramSet.flat,
+        prefixCacheBytes: Math.floor(mb * 2 ** 20),
+      },
     });
     this.worker.unref();
     type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
@@ -114,9 +139,9 @@ export class GenerationWorker {
     this.fingerprint = fp;
   }
 
-  /** Batched steps so far and rows decoded in them (rows / steps = the mean batch size). */
-  stats(): Promise<{ steps: number; rows: number }> {
-    return this.request({ op: 'stats' }) as Promise<{ steps: number; rows: number }>;
+  /** Batched steps so far and rows decoded in them (rows / steps = the mean batch size), prompt tokens and reused ones. */
+  stats(): Promise<GenerationStats> {
+    return this.request({ op: 'stats' }) as Promise<GenerationStats>;
   }
 
   /** Stops the thread; pending requests are rejected. */
