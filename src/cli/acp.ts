@@ -90,6 +90,8 @@ async function serve(f: AcpFlags): Promise<void> {
         repo: root,
         cfg: loadRunConfig(root, flags),
         approve,
+        // The editor shows replies as they are written (the config's `stream` still decides).
+        stream: true,
         ...(saved ? { id: saved.id, fallbackModel: saved.model } : {}),
       }),
     find: (root, id) => readTrajectory(findSession(root, id).path) as Trajectory,
