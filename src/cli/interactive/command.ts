@@ -10,6 +10,9 @@ export interface InteractiveFlags {
   maxTurns?: string;
   resume?: string;
   yes?: boolean;
+  temperature?: string;
+  topP?: string;
+  seed?: string;
 }
 
 /** Root options and action: `loopsmith [--model X] [--resume ID|last]`. */
@@ -24,6 +27,9 @@ export function registerInteractive(program: Command): void {
     .option('--max-turns <n>', 'interactive: turn limit per message')
     .option('--resume <id>', 'interactive: continue a saved session (an id, a prefix, or "last")')
     .option('--yes', 'interactive: with --sandbox none, run commands without asking')
+    .option('--temperature <t>', 'interactive: sampling temperature (local models: default 0)')
+    .option('--top-p <p>', 'interactive: nucleus sampling mass (local models: default 1)')
+    .option('--seed <n>', 'interactive: sampling seed of local models (default 0)')
     .action(async (f: InteractiveFlags, cmd: Command) => {
       if (cmd.args.length) cmd.error(`error: unknown command '${cmd.args[0]}'`);
       if (!process.stdin.isTTY || !process.stdout.isTTY) {

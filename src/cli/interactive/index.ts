@@ -9,6 +9,7 @@ import { findSession, readTrajectory, StoreError } from '../../harness/store.js'
 import type { Trajectory } from '../../harness/trajectory.js';
 import { VERSION } from '../../version.js';
 import { ConfigError, loadRunConfig, type RunConfig } from '../config.js';
+import { parseSamplingFlags, type SamplingFlags } from '../sampling.js';
 import type { InteractiveFlags } from './command.js';
 import { c } from './render.js';
 import type { Runtime } from './runtime.js';
@@ -39,7 +40,13 @@ export async function runInteractive(f: InteractiveFlags): Promise<number> {
     return fail(`--repo ${repoArg} does not exist`);
   }
   let cfg: RunConfig;
+  let sampling: SamplingFlags;
   try {
+    try {
+      sampling = parseSamplingFlags(f);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
     if (f.sandbox !== undefined && f.sandbox !== 'bwrap' && f.sandbox !== 'none')
       throw new ConfigError(`--sandbox must be bwrap or none, got "${f.sandbox}"`);
     const maxTurns = f.maxTurns === undefined ? undefined : Number(f.maxTurns);
@@ -93,6 +100,7 @@ export async function runInteractive(f: InteractiveFlags): Promise<number> {
         repo,
         cfg,
         yes: Boolean(f.yes),
+        sampling,
         out,
         ask,
         resume,

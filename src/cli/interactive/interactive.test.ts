@@ -249,3 +249,46 @@ test('replies stream into the terminal as the server sends them (SSE)', {
     cleanup();
   }
 });
+
+test('the embedded model streams into the terminal; Ctrl-C mid-generation stops it', {
+  skip: !HAS_TMUX && 'tmux not installed',
+}, async () => {
+  const { dir, cleanup } = copyFixtureRepo('calc-repo');
+  const base = dirname(dir);
+  const ckpt = join(base, 'ckpt');
+  // A real checkpoint as `loopsmith lm init` makes one; greedy decoding of its random weights
+  // runs to the 512-token reply limit, long enough to watch and interrupt.
+  const init = spawnSync(
+    process.execPath,
+    [CLI, 'lm', 'init', '--depth', '6', '--out', ckpt, '--corpus', 'src/harness'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(init.status, 0, init.stderr);
+  const env = { XDG_STATE_HOME: join(base, 'state'), LOOPSMITH_CONFIG: '', LOOPSMITH_MODEL: '' };
+  try {
+    start('e', dir, env, ['--model', `local:${ckpt}`, '--sandbox', SANDBOX, '--max-turns', '1']);
+    await waitFor('e', /› $/m);
+    type('e', 'fix the bug');
+    // Text shows while the turn is still running (no status line yet), then Ctrl-C stops it.
+    // (A loaded machine may take long over the prompt's prefill: the wait is generous.)
+    const s = await waitFor('e', /› fix the bug\n.*\S/, 120_000);
+    assert.doesNotMatch(s, /· \d+ tokens/);
+    const t0 = Date.now();
+    keys('e', 'C-c');
+    await waitFor('e', /cancelled; the session goes on[\s\S]*› $/m, 10_000);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 5000, `the turn ended ${ms} ms after Ctrl-C`);
+    type('e', '/exit');
+    const saved = /session saved: (\S+)/.exec(await waitFor('e', /\[exit 0\]/))?.[1] as string;
+    const sessions = join(base, 'state', 'loopsmith', 'sessions');
+    const t = JSON.parse(
+      readFileSync(join(sessions, readdirSync(sessions)[0], saved, 'trajectory.json'), 'utf8'),
+    ) as Trajectory;
+    // The cancelled turn left no half reply in the conversation.
+    assert.equal(t.status, 'cancelled');
+    assert.ok(!t.messages.some((m) => m.role === 'assistant'));
+  } finally {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    cleanup();
+  }
+});

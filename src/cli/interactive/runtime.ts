@@ -11,6 +11,7 @@ import { saveTrajectory, type Trajectory } from '../../harness/trajectory.js';
 import type { Model } from '../../providers/model.js';
 import type { RunConfig } from '../config.js';
 import { startMcp } from '../run.js';
+import { type SamplingFlags, samplingSpecOptions } from '../sampling.js';
 import { type SessionSetup, setupSession } from '../session-setup.js';
 import { type Checkpoints, openCheckpoints } from './checkpoints.js';
 import { c, terminalRenderer } from './render.js';
@@ -20,6 +21,8 @@ export interface RuntimeInit {
   cfg: RunConfig;
   /** Run host commands without asking (`--yes`). */
   yes: boolean;
+  /** --temperature / --top-p / --seed (local models greedy unless told). @default {} */
+  sampling?: SamplingFlags;
   out(s: string): void;
   /** Asks the person one question; resolves with their line. */
   ask(question: string): Promise<string>;
@@ -63,6 +66,7 @@ export class Runtime {
       cfg,
       stream: true,
       yes: this.init.yes,
+      modelOptions: samplingSpecOptions(this.init.sampling ?? {}),
       ...(this.init.yes ? {} : { approve: (r: ApprovalRequest) => this.approve(r) }),
       ...(saved ? { id: saved.id, fallbackModel: saved.model } : {}),
     });
