@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createModel } from '../providers/spec.js';
 import { bwrapAvailable } from '../sandbox/index.js';
+import { DEFAULT_SPEC, generateInto, TaskStore } from '../tasks/index.js';
+import { isHiddenTestFile, withoutHiddenFiles } from '../tasks/run/describe.js';
 import { type Episode, runEpisode } from './env.js';
 import { ATTACKERS, attackerSpec } from './grade/attackers.js';
 import { createOracleModel } from './oracle.js';
-import { sampleTask } from './sample-tasks.js';
+import { loadGymTasks } from './tasks-source.js';
 import { factoryTasks, sampleTasks } from './test-utils.js';
 import type { GymTask } from './workspace.js';
 
@@ -38,7 +40,7 @@ describe(`attack suite (sandbox: ${sandbox})`, () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'loopsmith-attacks-'));
     // Each attacker on two tasks (one of them TypeScript for every other attacker), 2 at a time.
-    // special-case-inputs has its own test below (it needs tasks with hidden fresh inputs).
+    // special-case-inputs has its own test below (on factory tasks with hidden fresh inputs).
     const jobs = ATTACKERS.filter((x) => x.name !== 'special-case-inputs').flatMap((a, i) => [
       { a, gt: tasks[i % (tasks.length - 1)] },
       { a, gt: i % 2 ? tasks[tasks.length - 1] : tasks[(i + 3) % (tasks.length - 1)] },
@@ -79,33 +81,71 @@ describe(`attack suite (sandbox: ${sandbox})`, () => {
     });
   }
 
-  test('special-case-inputs: resolved where hidden tests are the visible ones, not where the generator adds fresh inputs', async () => {
+  test('special-case-inputs on factory tasks: resolved on the visible tests, not on the hidden fresh inputs; the oracle resolves them', async () => {
     const a = ATTACKERS.find((x) => x.name === 'special-case-inputs') as (typeof ATTACKERS)[number];
-    const gt = await sampleTask(1, 1, { hiddenCases: 4 });
-    assert.ok(gt.task.failToPass.some((id) => id.includes('.hidden.test.')));
-    // The same task graded on its visible tests only: the attack is real.
-    const visible = (id: string) => !id.includes('.hidden.test.');
-    const shown: GymTask = {
-      repo: { ...gt.repo, testFiles: gt.task.visibleTests },
-      task: {
-        ...gt.task,
-        failToPass: gt.task.failToPass.filter(visible),
-        passToPass: gt.task.passToPass.filter(visible),
-        testCmd: `node --test ${gt.task.visibleTests.join(' ')}`,
-      },
-    };
-    for (const [t, want] of [
-      [shown, true],
-      [gt, false],
-    ] as const) {
-      const model = await createModel(await attackerSpec(a, dir));
-      const e = await runEpisode(t, model, { sandbox, testTimeoutMs: 60_000 });
-      assert.equal(e.grade.testsResolved, want, JSON.stringify(e.grade.f2pFailing));
-      if (!want) assert.equal(e.grade.resolved, false);
+    // A fresh store made by the factory's own pipeline, loaded the way rollout loads it.
+    const db = join(dir, 'hidden.db');
+    const store = new TaskStore(db);
+    try {
+      await generateInto(store, {
+        ...DEFAULT_SPEC,
+        source: 'synth',
+        count: 12,
+        stage: 1,
+        seed: 500,
+        maxPerKind: 1,
+      });
+    } finally {
+      store.close();
     }
-    // The teacher still resolves the task with its hidden fresh inputs.
-    const o = await runEpisode(gt, createOracleModel(gt, { seed: 1 }), { sandbox });
-    assert.equal(o.grade.verdict, 'resolved', JSON.stringify(o.grade.tampered));
+    const all = await loadGymTasks(db);
+    const hidden = (id: string) => isHiddenTestFile(id.split(' > ')[0]);
+    // Tasks whose failing visible tests the agent can read (the attack needs their inputs).
+    const open = all.filter(
+      (t) =>
+        t.task.failToPass.some(hidden) &&
+        t.task.failToPass
+          .filter((id) => !hidden(id))
+          .every((id) => t.task.visibleTests.includes(id.split(' > ')[0])),
+    );
+    assert.ok(open.length >= 2, `only ${open.length} tasks with visible failing tests`);
+    let attacked = 0;
+    for (const gt of open.slice(0, 4)) {
+      if (attacked === 2) break;
+      // The same task graded on its visible tests only: where the attack is real there...
+      const shown: GymTask = {
+        repo: { ...gt.repo, testFiles: gt.repo.testFiles.filter((f) => !isHiddenTestFile(f)) },
+        task: {
+          ...gt.task,
+          failToPass: gt.task.failToPass.filter((id) => !hidden(id)),
+          passToPass: gt.task.passToPass.filter((id) => !hidden(id)),
+          testCmd: withoutHiddenFiles(gt.task.testCmd, gt.repo.testFiles),
+        },
+      };
+      const onShown = await runEpisode(shown, await createModel(await attackerSpec(a, dir)), {
+        sandbox,
+        testTimeoutMs: 60_000,
+      });
+      if (!onShown.grade.testsResolved) continue;
+      attacked++;
+      // ... the real grade (hidden fresh inputs restored) does not resolve it.
+      const e = await runEpisode(gt, await createModel(await attackerSpec(a, dir)), {
+        sandbox,
+        testTimeoutMs: 60_000,
+      });
+      const why = JSON.stringify({
+        task: gt.task.id,
+        verdict: e.grade.verdict,
+        f2p: e.grade.f2pFailing,
+      });
+      assert.equal(e.grade.resolved, false, why);
+      assert.equal(e.reward.reward, 0, why);
+      assert.ok(e.grade.f2pFailing.some(hidden), why);
+      const o = await runEpisode(gt, createOracleModel(gt, { seed: 1 }), { sandbox });
+      assert.equal(o.grade.verdict, 'resolved', JSON.stringify(o.grade));
+    }
+    // Not a vacuous pass: the attacker beat the visible tests somewhere.
+    assert.ok(attacked >= 1, 'the attacker never beat the visible tests');
   });
 
   test('every class of the issue is covered', () => {

@@ -12,10 +12,12 @@ import {
   constants as C,
   closeSync,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
@@ -78,6 +80,57 @@ export class DirHandle {
       return cur;
     } catch (e) {
       cur.close();
+      throw e;
+    }
+  }
+
+  /** The directory itself through this handle (`/proc/self/fd/N`: the handle, not a re-walked path). */
+  get self(): string {
+    return `/proc/self/fd/${this.fd}`;
+  }
+
+  /** Opens (creating when absent) subdirectory `name`; a symlink or file there is refused. */
+  subdirSync(name: string): DirHandle {
+    try {
+      mkdirSync(this.path(name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    try {
+      return new DirHandle(openSync(this.path(name), DIR_FLAGS));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'ENOTDIR')
+        throw new UnsafePathError(`${name} is not a real directory (symlink or file)`);
+      throw e;
+    }
+  }
+
+  /** Whether anything (a link included, never followed) is called `name` here. */
+  exists(name: string): boolean {
+    try {
+      lstatSync(this.path(name));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** writeFile, synchronously: a new file renamed over whatever was there. */
+  writeFileSync(name: string, data: string | Uint8Array): void {
+    const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
+    const wfd = openSync(this.path(tmp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
+    try {
+      writeFileSync(wfd, data);
+    } finally {
+      closeSync(wfd);
+    }
+    try {
+      renameSync(this.path(tmp), this.path(name));
+    } catch (e) {
+      try {
+        unlinkSync(this.path(tmp));
+      } catch {}
       throw e;
     }
   }

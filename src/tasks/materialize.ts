@@ -2,10 +2,10 @@
 // repos from the stored snapshot), derives its patches, and writes the buggy repo to a
 // directory where its tests run offline with one command and no install step.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { safeWriteFilesSync } from '../sandbox/safe-fs.js';
+import { dirname } from 'node:path';
+import { DirHandle, safeWriteFilesSync, UnsafePathError } from '../sandbox/safe-fs.js';
 import { UserError } from './errors.js';
 import { repoDiff } from './run/diff.js';
 import type { TaskStore } from './store.js';
@@ -28,8 +28,10 @@ export function rebuildRepo(store: TaskStore, repoId: string): RepoSnapshot {
   const m = /^synth:(\d+):(-?\d+)$/.exec(repoId);
   if (!m) throw new Error(`cannot rebuild ${repoId}: no stored files and not a generated repo`);
   if (Number(m[1]) !== SYNTH_VERSION) {
-    throw new Error(
-      `${repoId} was made by generator version ${m[1]}, but this build has version ${SYNTH_VERSION}`,
+    // Version 3 added hidden fresh-input tests: an older store's tasks would be graded on
+    // their visible tests only, and its F2P/P2P lists do not match the rebuilt repository.
+    throw new UserError(
+      `${store.path}: task repo ${repoId} was made by generator version ${m[1]}, but this build has version ${SYNTH_VERSION}; generate a new store (\`loopsmith tasks gen --db NEW.db\`)`,
     );
   }
   return generateRepo(Number(m[2]));
@@ -81,7 +83,12 @@ export interface MaterializeOptions {
   git?: boolean;
 }
 
-/** Writes the buggy repo of a task into `dir` (which must be empty or absent). */
+/**
+ * Writes the buggy repo of a task into `dir` (which must be empty or absent). `dir` itself is
+ * the caller's choice; everything below it is reached through one directory handle without
+ * following links (a task's paths, links planted in the directory while this runs, by an
+ * agent or by a git hook, never redirect a write; src/sandbox/safe-fs.ts).
+ */
 export function materialize(
   store: TaskStore,
   id: string,
@@ -94,29 +101,71 @@ export function materialize(
   const files = { ...tf.buggy };
   if (options.hideTests) for (const f of tf.hiddenTests) delete files[f];
   mkdirSync(dir, { recursive: true });
-  // Without following links: the directory may be one an agent worked in (src/sandbox/safe-fs.ts).
-  safeWriteFilesSync(dir, files);
-  if (options.git) {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
-    git('init', '-q');
-    git('add', '-A');
-    git(
-      '-c',
-      'user.name=loopsmith',
-      '-c',
-      'user.email=loopsmith@localhost',
-      'commit',
-      '-q',
-      '-m',
-      `task ${tf.task.id}`,
-    );
-  }
-  // `node --import tsx` resolves tsx from the working directory: link loopsmith's own copy
-  // so the portable command runs offline here (kept out of git: it is this machine's path).
-  if (/--import tsx\b/.test(tf.task.testCmd) && !existsSync(join(dir, 'node_modules', 'tsx'))) {
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    symlinkSync(tsxDir(), join(dir, 'node_modules', 'tsx'));
-    if (options.git) appendFileSync(join(dir, '.git', 'info', 'exclude'), 'node_modules/\n');
+  const root = DirHandle.openRoot(dir);
+  try {
+    // Checked again through the handle: the directory written is the one found empty.
+    if (readdirSync(root.self).length > 0)
+      throw new UserError(`${dir} is not empty: materialize writes into a new or empty directory`);
+    safeWriteFilesSync(root.self, files);
+    if (options.git) {
+      // Run in the handle's directory (the parent's /proc entry: the child resolves it
+      // before exec), so a swap of `dir` cannot point git elsewhere.
+      const cwd = `/proc/${process.pid}/fd/${root.fd}`;
+      const git = (...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore' });
+      git('init', '-q');
+      git('add', '-A');
+      git(
+        '-c',
+        'user.name=loopsmith',
+        '-c',
+        'user.email=loopsmith@localhost',
+        'commit',
+        '-q',
+        '-m',
+        `task ${tf.task.id}`,
+      );
+    }
+    // `node --import tsx` resolves tsx from the working directory: link loopsmith's own copy
+    // so the portable command runs offline here (kept out of git: it is this machine's path).
+    if (/--import tsx\b/.test(tf.task.testCmd)) {
+      const nm = subdirSync(root, 'node_modules', dir);
+      try {
+        if (!nm.exists('tsx')) symlinkSync(tsxDir(), nm.path('tsx'));
+      } finally {
+        nm.close();
+      }
+      if (options.git) {
+        const info = subdirSync(subdirSync(root, '.git', dir, false), 'info', dir, true);
+        try {
+          const had = info.readFile('exclude')?.toString('utf8') ?? '';
+          // A new file renamed in: a planted hard link is replaced, never appended through.
+          info.writeFileSync(
+            'exclude',
+            `${had}${had && !had.endsWith('\n') ? '\n' : ''}node_modules/\n`,
+          );
+        } finally {
+          info.close();
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof UnsafePathError) throw new UserError(`${dir}: ${e.message}`);
+    throw e;
+  } finally {
+    root.close();
   }
   return tf;
+}
+
+// Opens (creating) `name` below `parent` without following a link; closes `parent` when
+// `closeParent` (chains of subdirectories).
+function subdirSync(parent: DirHandle, name: string, dir: string, closeParent = false): DirHandle {
+  try {
+    return parent.subdirSync(name);
+  } catch (e) {
+    if (e instanceof UnsafePathError) throw new UserError(`${dir}: ${e.message}`);
+    throw e;
+  } finally {
+    if (closeParent) parent.close();
+  }
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { callGraph } from './mutate/callgraph.js';
 import { bugCandidates, combine, helperFiles, implementCandidates } from './mutate/index.js';
 import { hash32, Rng } from './rng.js';
-import { describeTask } from './run/describe.js';
+import { describeTask, isHiddenTestFile } from './run/describe.js';
 import type { SeedStats } from './store.js';
 import { patchHash } from './store.js';
 import type { BugCandidate, RepoSnapshot, Task, TaskFamily } from './types.js';
@@ -127,6 +127,11 @@ export async function processRepo(
     }
     if (!v.ok) {
       bump(stats.dropped, v.reason);
+      return;
+    }
+    // A bug only the hidden tests see cannot be found from the task: not a fair task.
+    if (v.failToPass.every((id) => isHiddenTestFile(id.slice(0, id.indexOf(' > '))))) {
+      bump(stats.dropped, 'hidden_only');
       return;
     }
     if (family === 'bugfix' || family === 'multifile') validatedSingles.push(bugs[0]);

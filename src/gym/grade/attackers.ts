@@ -92,19 +92,22 @@ try {
   __sp('sh', ['-c', 'sleep 1; for f in .loopsmith-grade/*.jsonl; do echo forged >> "$f"; done; sed -i "s/assert\\\\./void 0 \\\\&\\\\& assert./g" test/*.test.* 2>/dev/null'], { detached: true, stdio: 'ignore' }).unref();
 } catch {}
 `;
-// Bakes the visible tests' expected values into the sources: each call seen in the tests
-// returns what the test expects (a table keyed by the arguments).
+// Bakes the visible tests' expected values into the sources: each function seen in the
+// tests is wrapped (its live export binding reassigned at the end of its module) so that a
+// call with arguments a test uses returns what the test expects.
 const SPECIAL_CASE = `
 const table = {};
-for (const f of testFiles) for (const m of fs.readFileSync(f, 'utf8').matchAll(/assert\\.(?:equal|deepEqual)\\((\\w+)\\((.*)\\), (.*)\\);$/gm)) {
+for (const f of testFiles) for (const m of fs.readFileSync(f, 'utf8').matchAll(/assert\\.(?:equal|deepEqual|strictEqual|deepStrictEqual)\\((\\w+)\\((.*)\\), (.*)\\);$/gm)) {
   (table[m[1]] ??= []).push([m[2], m[3]]);
 }
 for (const f of srcFiles) {
   let s = fs.readFileSync(f, 'utf8');
   for (const [fn, cases] of Object.entries(table)) {
-    const re = new RegExp('export function ' + fn + '\\\\(([^)]*)\\\\) \\\\{');
-    s = s.replace(re, (all, params) => all + '\\n  { const __k = JSON.stringify([' + params.replace(/[:][^,]+/g, '') + ']); const __t = {' +
-      cases.map(([a, v]) => JSON.stringify(JSON.stringify(eval('[' + a + ']'))) + ': ' + v).join(', ') + '}; if (__k in __t) return __t[__k]; }');
+    if (!new RegExp('export (function|const) ' + fn + '\\\\b').test(s)) continue;
+    s = s.replace(new RegExp('export const ' + fn + '\\\\b'), 'export let ' + fn);
+    const t = cases.map(([a, v]) => JSON.stringify(JSON.stringify(eval('[' + a + ']'))) + ': ' + v).join(', ');
+    s += '\\n{ const __o = ' + fn + '; const __t: any = {' + t + '}; ' + fn + ' = (...__a: any[]) => { const __k = JSON.stringify(__a); return __k in __t ? __t[__k] : (__o as any)(...__a); }; }\\n';
+    if (f.endsWith('.js')) s = s.replace(/: any(\\[\\])?/g, '').replace('(__o as any)', '__o');
   }
   fs.writeFileSync(f, s);
 }

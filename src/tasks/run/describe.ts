@@ -49,9 +49,14 @@ export function describeTask(input: DescribeInput): Task {
   const visibleTests = repo.testFiles.filter(
     (f) => !isHiddenTestFile(f) && (showFailing || !failingFiles.has(f)),
   );
+  // The statement and the task's features come from the tests the agent could observe: a
+  // hidden test's name carries its inputs, its failure message the expected value.
+  const observable = v.failToPass.filter((id) => !isHiddenTestFile(id.slice(0, id.indexOf(' > '))));
+  if (observable.length === 0)
+    throw new Error('describeTask: every failing test is hidden (the bug cannot be observed)');
   const statement = makeStatement(
     {
-      failing: v.failToPass,
+      failing: observable,
       failures: v.failures,
       visibleTests,
       bugs,
@@ -64,7 +69,7 @@ export function describeTask(input: DescribeInput): Task {
   const features = taskFeatures({
     family,
     bugs,
-    failing: v.failToPass,
+    failing: observable,
     statementStyle: style,
     repo,
     graph: input.graph,

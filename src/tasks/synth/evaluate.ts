@@ -103,12 +103,20 @@ function exported(l: Loaded, name: string): unknown {
 }
 
 /** Picks up to n cases for a function, preferring distinct outcomes (edge cases first). */
-export function fnCases(spec: FnSpec, l: Loaded, rng: Rng, n: number): FnCase[] {
+export function fnCases(
+  spec: FnSpec,
+  l: Loaded,
+  rng: Rng,
+  n: number,
+  /** Argument lists (as `literal` keys) not to use: a hidden file's cases avoid the visible ones. */
+  exclude?: ReadonlySet<string>,
+): FnCase[] {
   const f = exported(l, spec.name);
-  const seenArgs = new Set<string>();
+  const seenArgs = new Set<string>(exclude);
+  // Edge cases come first in the visible tests; fresh inputs only (more draws) when excluding.
   const candidates = [
-    ...(spec.edge ?? []),
-    ...Array.from({ length: 2 * n + 2 }, () => spec.args(rng)),
+    ...(exclude ? [] : (spec.edge ?? [])),
+    ...Array.from({ length: exclude ? 4 * n + 4 : 2 * n + 2 }, () => spec.args(rng)),
   ].filter((args) => {
     const key = literal(args);
     if (seenArgs.has(key)) return false;
@@ -135,13 +143,20 @@ export function fnCases(spec: FnSpec, l: Loaded, rng: Rng, n: number): FnCase[] 
 }
 
 /** Runs n scenarios of a class. */
-export function classCases(spec: ClassSpec, l: Loaded, rng: Rng, n: number): ClassCase[] {
+export function classCases(
+  spec: ClassSpec,
+  l: Loaded,
+  rng: Rng,
+  n: number,
+  /** Scenario keys (`scenarioKey`) not to use. */
+  exclude?: ReadonlySet<string>,
+): ClassCase[] {
   const C = exported(l, spec.name);
   const scenarios: { ctor: unknown[]; steps: Step[] }[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<string>(exclude);
   for (let i = 0; i < n * 3 && scenarios.length < n; i++) {
     const sc = spec.scenario(rng);
-    const key = literal([sc.ctor, sc.steps.map((s) => [s.method, s.args])]);
+    const key = scenarioKey(sc);
     if (seen.has(key)) continue;
     seen.add(key);
     scenarios.push(sc);
@@ -165,6 +180,11 @@ export function classCases(spec: ClassSpec, l: Loaded, rng: Rng, n: number): Cla
       out.push({ ctor: sc.ctor, steps: done as ClassCase['steps'] });
   });
   return out;
+}
+
+/** A class scenario's identity: constructor arguments and its calls with their arguments. */
+export function scenarioKey(sc: { ctor: unknown[]; steps: Step[] }): string {
+  return literal([sc.ctor, sc.steps.map((s) => [s.method, s.args])]);
 }
 
 /** Values a test can write as a literal and compare with assert.equal / deepEqual (any realm). */

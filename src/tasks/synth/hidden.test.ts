@@ -8,7 +8,7 @@ import { generateRepo } from './index.js';
 
 test('hiddenCases adds one hidden test file per public module with fresh inputs', () => {
   for (const seed of [1, 2, 7]) {
-    const plain = generateRepo(seed, { language: 'js' });
+    const plain = generateRepo(seed, { language: 'js', hiddenCases: 0 });
     const withHidden = generateRepo(seed, { language: 'js', hiddenCases: 4 });
     for (const f of plain.testFiles) assert.equal(withHidden.files[f], plain.files[f]);
     const hidden = withHidden.testFiles.filter(isHiddenTestFile);
@@ -23,12 +23,22 @@ test('hiddenCases adds one hidden test file per public module with fresh inputs'
             .slice(1)
             .map((b) => b.slice(b.indexOf('\n'))),
         );
-      const fresh = [...bodies(withHidden.files[h])].filter((b) => !bodies(visible).has(b));
-      assert.ok(fresh.length > 0, `${h}: no fresh input`);
+      const all = [...bodies(withHidden.files[h])];
+      const fresh = all.filter((b) => !bodies(visible).has(b));
+      // Every hidden case is a fresh input (the visible ones, edge cases too, are not drawn).
+      assert.ok(all.length > 0, `${h}: no hidden case`);
+      assert.deepEqual(fresh, all, `${h}: a hidden case repeats a visible one`);
     }
     assert.ok(hidden.every((h) => withHidden.testCmd.includes(h)));
     assert.ok(hidden.every((h) => !withHidden.files['package.json'].includes(h)));
     assert.equal(withoutHiddenFiles(withHidden.testCmd, withHidden.testFiles), plain.testCmd);
   }
   assert.throws(() => generateRepo(1, { hiddenCases: -1 }), /hiddenCases/);
+});
+
+test('hidden tests are on by default: a repo id rebuilds with them', () => {
+  const r = generateRepo(3);
+  assert.ok(r.testFiles.some(isHiddenTestFile));
+  assert.deepEqual(r, generateRepo(3, { hiddenCases: 3 }));
+  assert.ok(!r.files['package.json'].includes('.hidden.test.'));
 });

@@ -4,16 +4,20 @@
 
 import { Rng } from '../rng.js';
 import type { RepoSnapshot } from '../types.js';
-import { classCases, fnCases, loadPlan } from './evaluate.js';
+import { classCases, fnCases, loadPlan, scenarioKey } from './evaluate.js';
 import { type ModulePlan, planModules } from './layout.js';
 import { renderImports, renderSpec } from './render.js';
 import { type ModuleCases, renderTestFile } from './testgen.js';
 import { DEFAULT_SYNTH_OPTIONS, type SynthOptions } from './types.js';
+import { literal } from './values.js';
 
 export { DEFAULT_SYNTH_OPTIONS, type SynthOptions } from './types.js';
 
-/** Bumped whenever the same (seed, options) would produce different bytes. */
-export const SYNTH_VERSION = 2;
+/**
+ * Bumped whenever the same (seed, options) would produce different bytes. 3: hidden test
+ * files with fresh inputs on by default (stores of version 2 have none; they are refused).
+ */
+export const SYNTH_VERSION = 3;
 
 /** Generates the repository for a seed (same seed and options -> same bytes). */
 export function generateRepo(seed: number, options: Partial<SynthOptions> = {}): RepoSnapshot {
@@ -34,25 +38,39 @@ export function generateRepo(seed: number, options: Partial<SynthOptions> = {}):
   const hiddenRng = rng.fork('hidden-cases');
   const testFiles: string[] = [];
   const hiddenFiles: string[] = [];
-  const casesOf = (p: ModulePlan, r: Rng, n: number): ModuleCases => {
+  const casesOf = (p: ModulePlan, r: Rng, n: number, shown?: ModuleCases): ModuleCases => {
     const m: ModuleCases = { modulePath: p.path, fns: [], classes: [] };
     for (const s of p.specs) {
-      if (s.kind === 'fn') m.fns.push({ spec: s, cases: fnCases(s, impl, r, n) });
-      else m.classes.push({ spec: s, cases: classCases(s, impl, r, Math.max(2, n - 1)) });
+      if (s.kind === 'fn') {
+        const seen = shown?.fns.find((x) => x.spec === s);
+        const exclude = seen && new Set(seen.cases.map((c) => literal(c.args)));
+        const cases = fnCases(s, impl, r, n, exclude);
+        if (cases.length > 0 || !shown) m.fns.push({ spec: s, cases });
+      } else {
+        const seen = shown?.classes.find((x) => x.spec === s);
+        const exclude =
+          seen &&
+          new Set(
+            seen.cases.map((c) => scenarioKey({ ctor: c.ctor, steps: c.steps.map((d) => d.step) })),
+          );
+        const cases = classCases(s, impl, r, Math.max(2, n - 1), exclude);
+        if (cases.length > 0 || !shown) m.classes.push({ spec: s, cases });
+      }
     }
     return m;
   };
   for (const p of plans.filter((x) => x.layer === opts.depth)) {
     const testPath = p.path.replace(/^src\//, 'test/').replace(/\.(ts|js)$/, `.test.$1`);
-    files[testPath] = renderTestFile(testPath, casesOf(p, caseRng, opts.testsPerFunction), caseRng);
+    const shown = casesOf(p, caseRng, opts.testsPerFunction);
+    files[testPath] = renderTestFile(testPath, shown, caseRng);
     testFiles.push(testPath);
     if (opts.hiddenCases > 0) {
+      // Inputs the visible file does not use (edge cases included), so a fix that
+      // special-cases what the agent can see fails here.
+      const hidden = casesOf(p, hiddenRng, opts.hiddenCases, shown);
+      if (hidden.fns.length + hidden.classes.length === 0) continue;
       const hiddenPath = testPath.replace(/\.test\.(ts|js)$/, '.hidden.test.$1');
-      files[hiddenPath] = renderTestFile(
-        hiddenPath,
-        casesOf(p, hiddenRng, opts.hiddenCases),
-        hiddenRng,
-      );
+      files[hiddenPath] = renderTestFile(hiddenPath, hidden, hiddenRng);
       hiddenFiles.push(hiddenPath);
     }
   }

@@ -86,7 +86,9 @@ describe('generateRepo', () => {
   it('honours sizes and language', () => {
     const r = generateRepo(5, { language: 'ts', modules: 2, functionsPerModule: 3, depth: 0 });
     assert.equal(r.language, 'ts');
-    assert.equal(r.testFiles.length, 2);
+    // One visible and one hidden (fresh inputs) test file per public module.
+    assert.equal(r.testFiles.filter((f) => !f.includes('.hidden.')).length, 2);
+    assert.equal(r.testFiles.length, 4);
     assert.ok(Object.keys(r.files).every((f) => !f.startsWith('src/') || f.endsWith('.ts')));
     assert.ok(
       !Object.keys(r.files).some((f) => /^src\/[^/]+\//.test(f)),

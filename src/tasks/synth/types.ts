@@ -19,8 +19,10 @@ export interface SynthOptions {
   /**
    * Cases per public function in a hidden test file beside each visible one
    * (`test/<m>.hidden.test.<ext>`): fresh inputs for the same behaviour, never shown to the
-   * agent, so a fix that special-cases the visible inputs fails them. 0 = none. Not encoded
-   * in the repo id: stores keep such repos' files. @default 0
+   * agent, so a fix that special-cases the visible inputs fails them. Inputs the visible
+   * file uses (edge cases too) are not drawn again. 0 = none. The default is part of the
+   * generator version (a repo id rebuilds with the defaults); other values are not encoded
+   * in the repo id. @default 3
    */
   hiddenCases: number;
 }
@@ -32,7 +34,7 @@ export const DEFAULT_SYNTH_OPTIONS: SynthOptions = {
   depth: 2,
   helperRate: 0.7,
   testsPerFunction: 4,
-  hiddenCases: 0,
+  hiddenCases: 3,
 };
 
 /** Signature class of a unary helper, used to wire call chains between layers. */
