@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { isHiddenTestFile } from '../tasks/run/describe.js';
 import { generateRepo } from '../tasks/synth/index.js';
 
 /** One document of the corpus. */
@@ -95,7 +96,9 @@ export function buildCorpus(spec: CorpusSpec): Corpus {
     info.synth_repos++;
     // One document per repo, files in a fixed order with their paths: the model sees how
     // modules, their tests and package.json belong together, as it will in a workspace.
+    // Hidden fresh-input test files stay out: grading uses them on this repo's tasks.
     const text = Object.entries(repo.files)
+      .filter(([p]) => !isHiddenTestFile(p))
       .map(([p, body]) => `// file: ${p}\n${body}`)
       .join('\n');
     if (add(`synth:${repo.repoId}`, text)) info.synth_docs++;
