@@ -1,5 +1,5 @@
-// Longer than 400 lines: one class owns the cache layout ([slots, Hkv, cap, hd] keys,
-// transposed values, the mask) and every operation that reads or writes it.
+// Longer than 400 lines: one class owns the cache layout (transposed keys, values, the
+// mask) and every operation that reads or writes it.
 // Batched KV-cache decoding: `capacity` slots, each a sequence with its own cache and
 // length; one step advances slots 0..n-1 by one token each through the single-graph
 // decode step (decode-graph.ts). Prompts go through the batched training forward
@@ -49,7 +49,7 @@ function stepGraph(model: LoadedModel, threads: number, chunk = false): OrtGraph
 /** Tokens of one chunk-graph call: bounds its [H, cap + Q, Q] scores (8 MB a layer at cap 2048). */
 const CHUNK = 256;
 
-/** A slot's cached keys and values, detached from the batch: k [Hkv, len, hd], v [Hkv, hd, len] per layer. */
+/** A slot's cached keys and values, detached from the batch: k [Hkv, hd, len], v [Hkv, len, hd] per layer. */
 export interface SlotKv {
   len: number;
   k: Float32Array[];
@@ -63,18 +63,21 @@ export interface BatchDecoderOptions {
 }
 
 /**
- * Slots of KV caches stepped together. Per layer the keys are [slots, Hkv, cap, hd] and
- * the values [slots, Hkv, hd, cap] (transposed: both are the A operand of a MatMul);
- * `cap` grows by doubling up to maxSeqLen, so attention works over at most twice the
- * cached length while the graph reads the caches without a copy.
+ * Slots of KV caches stepped together. Per layer the keys are [slots, Hkv, hd, cap]
+ * (transposed) and the values [slots, Hkv, cap, hd]: both are the B operand of a MatMul
+ * whose A is one row per query head (q @ K^T, p @ V), the shape MLAS runs as a GEMV;
+ * `cap` grows by a quarter up to maxSeqLen, so attention works over at most 1.25x the
+ * cached length (+32) while the graph reads the caches without a copy.
  */
 export class BatchDecoder {
   /** Tokens cached per slot (read-only for callers). */
   lens: Int32Array;
   private slots: number;
   private cap: number;
-  private kc: Float32Array[] = [];
-  private vc: Float32Array[] = [];
+  /** Per layer the values, [slots, Hkv, cap, hd]: the B operand of probs @ V. */
+  private nat: Float32Array[] = [];
+  /** Per layer the keys transposed, [slots, Hkv, hd, cap]: the B operand of q @ K^T. */
+  private tra: Float32Array[] = [];
   private mask = new Float32Array(0);
   private readonly graph: OrtGraph;
   private chunk: OrtGraph | null = null;
@@ -142,8 +145,8 @@ export class BatchDecoder {
       b.set(a.subarray(0, old * n));
       return b;
     };
-    this.kc = this.kc.map((a) => more(a, per));
-    this.vc = this.vc.map((a) => more(a, per));
+    this.nat = this.nat.map((a) => more(a, per));
+    this.tra = this.tra.map((a) => more(a, per));
     const mask = new Float32Array(S * this.cap).fill(-1e30);
     mask.set(this.mask.subarray(0, old * this.cap));
     this.mask = mask;
@@ -183,10 +186,10 @@ export class BatchDecoder {
         // Kv head j appears (repeated) as query head j*grp in the forward's layout [H, T, hd].
         const src = j * grp * T * hd;
         const base = (slot * c.nKvHeads + j) * hd * cap;
-        this.kc[l].set(kh.subarray(src, src + T * hd), base);
-        const V = this.vc[l];
+        this.nat[l].set(vh.subarray(src, src + T * hd), base);
+        const K = this.tra[l];
         for (let t = 0; t < T; t++)
-          for (let d = 0; d < hd; d++) V[base + d * cap + t] = vh[src + t * hd + d];
+          for (let d = 0; d < hd; d++) K[base + d * cap + t] = kh[src + t * hd + d];
       }
     }
     this.mask.fill(0, slot * cap, slot * cap + T);
@@ -203,8 +206,8 @@ export class BatchDecoder {
     const c = this.model.config;
     const n = c.nKvHeads * headDim(c) * this.cap;
     for (let l = 0; l < c.nLayers; l++) {
-      this.kc[l].copyWithin(to * n, from * n, (from + 1) * n);
-      this.vc[l].copyWithin(to * n, from * n, (from + 1) * n);
+      this.nat[l].copyWithin(to * n, from * n, (from + 1) * n);
+      this.tra[l].copyWithin(to * n, from * n, (from + 1) * n);
     }
     this.mask.copyWithin(to * this.cap, from * this.cap, (from + 1) * this.cap);
     this.lens[to] = this.lens[from];
@@ -221,13 +224,13 @@ export class BatchDecoder {
     const cap = this.cap;
     const out: SlotKv = { len, k: [], v: [] };
     for (let l = 0; l < c.nLayers; l++) {
-      const K = new Float32Array(kvh * len * hd);
-      const V = new Float32Array(kvh * hd * len);
+      const K = new Float32Array(kvh * hd * len);
+      const V = new Float32Array(kvh * len * hd);
       for (let j = 0; j < kvh; j++) {
         const base = (slot * kvh + j) * hd * cap;
-        K.set(this.kc[l].subarray(base, base + len * hd), j * len * hd);
+        V.set(this.nat[l].subarray(base, base + len * hd), j * len * hd);
         for (let d = 0; d < hd; d++)
-          V.set(this.vc[l].subarray(base + d * cap, base + d * cap + len), (j * hd + d) * len);
+          K.set(this.tra[l].subarray(base + d * cap, base + d * cap + len), (j * hd + d) * len);
       }
       out.k.push(K);
       out.v.push(V);
@@ -249,10 +252,10 @@ export class BatchDecoder {
     for (let l = 0; l < c.nLayers; l++) {
       for (let j = 0; j < kvh; j++) {
         const base = (slot * kvh + j) * hd * cap;
-        this.kc[l].set(kv.k[l].subarray(j * L * hd, (j * L + len) * hd), base);
+        this.nat[l].set(kv.v[l].subarray(j * L * hd, (j * L + len) * hd), base);
         for (let d = 0; d < hd; d++) {
           const o = (j * hd + d) * L;
-          this.vc[l].set(kv.v[l].subarray(o, o + len), base + d * cap);
+          this.tra[l].set(kv.k[l].subarray(o, o + len), base + d * cap);
         }
       }
     }
@@ -302,10 +305,9 @@ export class BatchDecoder {
       x.set(emb.subarray(ids[i] * D, (ids[i] + 1) * D), i * D);
       this.ropeRow(cos, sin, i, pos0 + i);
     }
-    const cmask = new Float32Array(Q * grp * Q);
-    for (let j = 0; j < Q; j++)
-      for (let gi = 0; gi < grp; gi++)
-        cmask.fill(-1e30, j * grp * Q + gi * Q, j * grp * Q + gi * Q + j);
+    // Row g*Q + i (query i of group member g) sees keys 0..i of the chunk.
+    const cmask = new Float32Array(grp * Q * Q);
+    for (let r = 0; r < grp * Q; r++) cmask.fill(-1e30, r * Q + (r % Q) + 1, (r + 1) * Q);
     const kv = new Float32Array(2 * c.nLayers * Q * kvh * hd);
     const per = kvh * T * hd;
     const feeds: Record<string, OrtTensor> = {
@@ -313,30 +315,21 @@ export class BatchDecoder {
       cos: ortTensor(cos, [Q, this.ropeN]),
       sin: ortTensor(sin, [Q, this.ropeN]),
       invT: ortTensor(this.invT.subarray(0, 1), [1, 1]),
-      pmask: ortTensor(this.mask.subarray(slot * T, (slot + 1) * T), [1, 1, T, 1]),
-      cmask: ortTensor(cmask, [Q, grp * Q]),
+      pmask: ortTensor(this.mask.subarray(slot * T, (slot + 1) * T), [1, 1, 1, T]),
+      cmask: ortTensor(cmask, [grp * Q, Q]),
       splitT: ortTensor(BigInt64Array.of(BigInt(T), BigInt(Q)), [2]),
     };
     for (let l = 0; l < c.nLayers; l++) {
-      feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(slot * per, (slot + 1) * per), [
-        1,
-        kvh,
-        T,
-        hd,
-      ]);
-      feeds[`pv${l}`] = ortTensor(this.vc[l].subarray(slot * per, (slot + 1) * per), [
-        1,
-        kvh,
-        hd,
-        T,
-      ]);
+      const at = (a: Float32Array) => a.subarray(slot * per, (slot + 1) * per);
+      feeds[`pk${l}`] = ortTensor(at(this.tra[l]), [1, kvh, hd, T]);
+      feeds[`pv${l}`] = ortTensor(at(this.nat[l]), [1, kvh, T, hd]);
     }
     const V = c.vocabSize;
     const fetches: Record<string, OrtTensor> = {
       logits: ortTensor(this.logits.subarray(0, V), [1, V]),
       probs: ortTensor(this.probs.subarray(0, V), [1, V]),
       logp: ortTensor(this.logp.subarray(0, V), [1, V]),
-      kv: ortTensor(kv, [2 * c.nLayers, Q, kvh * hd]),
+      kv: ortTensor(kv, [2 * c.nLayers * Q, kvh * hd]),
     };
     (this.chunk as OrtGraph).run(feeds, fetches);
     for (let l = 0; l < c.nLayers; l++) {
@@ -347,8 +340,8 @@ export class BatchDecoder {
         for (let j = 0; j < kvh; j++) {
           const src = (i * kvh + j) * hd;
           const base = (slot * kvh + j) * hd * T;
-          this.kc[l].set(kv.subarray(kn + src, kn + src + hd), base + pos * hd);
-          for (let d = 0; d < hd; d++) this.vc[l][base + d * T + pos] = kv[vn + src + d];
+          this.nat[l].set(kv.subarray(vn + src, vn + src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) this.tra[l][base + d * T + pos] = kv[kn + src + d];
         }
       }
     }
@@ -413,7 +406,7 @@ export class BatchDecoder {
     const kvh = c.nKvHeads;
     const cap = this.cap;
     for (let l = 0; l < c.nLayers; l++) {
-      const V = this.vc[l];
+      const K = this.tra[l];
       const kn = 2 * l * n * kvh * hd;
       const vn = (2 * l + 1) * n * kvh * hd;
       for (let r = 0; r < n; r++) {
@@ -421,8 +414,8 @@ export class BatchDecoder {
         for (let j = 0; j < kvh; j++) {
           const src = (r * kvh + j) * hd;
           const base = (r * kvh + j) * hd * cap;
-          this.kc[l].set(this.kv.subarray(kn + src, kn + src + hd), base + pos * hd);
-          for (let d = 0; d < hd; d++) V[base + d * cap + pos] = this.kv[vn + src + d];
+          this.nat[l].set(this.kv.subarray(vn + src, vn + src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) K[base + d * cap + pos] = this.kv[kn + src + d];
         }
       }
     }
@@ -442,26 +435,28 @@ export class BatchDecoder {
     const c = this.model.config;
     const hd = headDim(c);
     const old = this.cap;
-    const cap = Math.min(c.maxSeqLen, Math.max(need, 2 * old));
+    // +25% (in steps of 32), not doubling: every step's attention runs over all `cap`
+    // positions, masked or not, so capacity beyond the longest row is wasted work.
+    const cap = Math.min(c.maxSeqLen, Math.ceil(Math.max(need, old * 1.25) / 32) * 32);
     const rows = this.capacity * c.nKvHeads;
-    const kc: Float32Array[] = [];
-    const vc: Float32Array[] = [];
+    const nat: Float32Array[] = [];
+    const tra: Float32Array[] = [];
     for (let l = 0; l < c.nLayers; l++) {
-      const K = new Float32Array(rows * cap * hd);
-      const V = new Float32Array(rows * hd * cap);
+      const N = new Float32Array(rows * cap * hd);
+      const Tr = new Float32Array(rows * hd * cap);
       if (old > 0) {
         for (let i = 0; i < rows; i++)
-          K.set(this.kc[l].subarray(i * old * hd, (i + 1) * old * hd), i * cap * hd);
+          N.set(this.nat[l].subarray(i * old * hd, (i + 1) * old * hd), i * cap * hd);
         for (let i = 0; i < rows * hd; i++)
-          V.set(this.vc[l].subarray(i * old, (i + 1) * old), i * cap);
+          Tr.set(this.tra[l].subarray(i * old, (i + 1) * old), i * cap);
       }
-      kc.push(K);
-      vc.push(V);
+      nat.push(N);
+      tra.push(Tr);
     }
     const mask = new Float32Array(this.capacity * cap).fill(-1e30);
     for (let s = 0; s < this.capacity; s++) mask.fill(0, s * cap, s * cap + this.lens[s]);
-    this.kc = kc;
-    this.vc = vc;
+    this.nat = nat;
+    this.tra = tra;
     this.mask = mask;
     this.cap = cap;
     this.fixed.key = '';
@@ -479,7 +474,7 @@ export class BatchDecoder {
       x: ortTensor(this.x.subarray(0, n * c.dim), [n, c.dim]),
       cos: ortTensor(this.cos.subarray(0, n * this.ropeN), [n, this.ropeN]),
       sin: ortTensor(this.sin.subarray(0, n * this.ropeN), [n, this.ropeN]),
-      mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, T, 1]),
+      mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, 1, T]),
       splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
       invT: ortTensor(this.invT.subarray(0, n), [n, 1]),
     };
@@ -490,11 +485,11 @@ export class BatchDecoder {
       logp: ortTensor(this.logp.subarray(0, n * c.vocabSize), nv),
     };
     for (let l = 0; l < c.nLayers; l++) {
-      feeds[`pk${l}`] = ortTensor(this.kc[l].subarray(0, n * slot), [n, kvh, T, hd]);
-      feeds[`pv${l}`] = ortTensor(this.vc[l].subarray(0, n * slot), [n, kvh, hd, T]);
+      feeds[`pk${l}`] = ortTensor(this.tra[l].subarray(0, n * slot), [n, kvh, hd, T]);
+      feeds[`pv${l}`] = ortTensor(this.nat[l].subarray(0, n * slot), [n, kvh, T, hd]);
     }
     const L2 = 2 * c.nLayers;
-    fetches.kv = ortTensor(this.kv.subarray(0, L2 * n * kvh * hd), [L2, n, kvh * hd]);
+    fetches.kv = ortTensor(this.kv.subarray(0, L2 * n * kvh * hd), [L2 * n, kvh * hd]);
     this.fixed = { key, feeds, fetches };
     return this.fixed;
   }

@@ -6,9 +6,9 @@
 // the weights change (see fingerprint in decode-batch.ts).
 //
 // Feeds: x [B, D] (embedding rows), cos/sin [B, (H + Hkv) * hd] (each row's position, each
-// pair's value twice, repeated per head: see qkvRope), and
-// per layer the caches read in place: pk<l> [B, Hkv, T, hd], pv<l> [B, Hkv, hd, T]
-// (values transposed), with T the cache capacity, mask [B, 1, T, 1] (0 over a row's cached
+// pair's value twice, repeated per head: see qkvProj), and
+// per layer the caches read in place: pk<l> [B, Hkv, hd, T] (keys transposed), pv<l>
+// [B, Hkv, T, hd], with T the cache capacity, mask [B, 1, 1, T] (0 over a row's cached
 // positions, -1e30 beyond), splitT = [T, 1] and invT [B, 1] (1 / each row's temperature). Fetches:
 // logits [B, V], probs and logp [B, V] (softmax and log-softmax of logits * invT), and kv
 // [2 * layers, B, Hkv * hd]: per layer the new token's rotated key, then its value, which
@@ -40,12 +40,11 @@ function transposed(name: string, w: Float32Array, rows: number, cols: number): 
 }
 
 /**
- * The fused input projection [D, NQK + NV + NQK] for one layer: columns q*scale | k | v |
- * (q*scale)P | kP, where P maps each rotation pair (y0, y1) to (-y1, y0). RoPE is then
- * y*cos + yP*sin with cos/sin repeated per pair: two multiplies and an add in the graph
- * instead of a split/rotate/concat per head, and the attention scale costs nothing.
+ * The fused input projection [D, NQK + NV] for one layer: columns q*scale | k | v, so the
+ * attention scale costs nothing. RoPE is then y*cos + (y P)*sin with cos/sin repeated per
+ * pair and P (ropePairs) mapping each pair (y0, y1) to (-y1, y0).
  */
-function qkvRope(c: ModelConfig, p: ParamSet, l: number): OnnxTensor {
+function qkvProj(c: ModelConfig, p: ParamSet, l: number): OnnxTensor {
   const hd = headDim(c);
   const D = c.dim;
   const nq = c.nHeads * hd;
@@ -54,20 +53,29 @@ function qkvRope(c: ModelConfig, p: ParamSet, l: number): OnnxTensor {
   const q0 = p.views.get(`blk.${l}.attn_q.weight`) as Float32Array;
   const base = (q0.byteOffset - p.flat.byteOffset) / 4;
   const src = p.flat.subarray(base, base + (nqk + nv) * D);
-  const N = 2 * nqk + nv;
+  const N = nqk + nv;
   const t = new Float32Array(D * N);
   const scale = 1 / Math.sqrt(hd);
-  const put = (col: number, row: number, k: number) => {
-    for (let d = 0; d < D; d++) t[d * N + col] = k * src[row * D + d];
-  };
-  for (let r = 0; r < nqk + nv; r++) put(r, r, r < nq ? scale : 1);
-  for (let r = 0; r < nqk; r++) {
+  for (let r = 0; r < N; r++) {
     const k = r < nq ? scale : 1;
-    // (yP)[2i] = -y[2i+1], (yP)[2i+1] = y[2i]
-    if (r % 2 === 0) put(nqk + nv + r, r + 1, -k);
-    else put(nqk + nv + r, r - 1, k);
+    for (let d = 0; d < D; d++) t[d * N + r] = k * src[r * D + d];
   }
   return { name: `wqkv${l}`, dims: [D, N], data: t };
+}
+
+/**
+ * P [hd, hd] with (y P)[2i] = -y[2i+1] and (y P)[2i+1] = y[2i]: one small MatMul over every
+ * head's row rotates the pairs, exactly (one nonzero term per output). It replaced weight
+ * columns computing (x W) P directly, which made the projection 1.67x wider: at one row a
+ * token the weight bytes read are the cost.
+ */
+function ropePairs(hd: number): OnnxTensor {
+  const t = new Float32Array(hd * hd);
+  for (let i = 0; i < hd; i += 2) {
+    t[(i + 1) * hd + i] = -1;
+    t[i * hd + i + 1] = 1;
+  }
+  return { name: 'ropeP', dims: [hd, hd], data: t };
 }
 
 /** What a caller's attention adds to the shared network: names in, the attention output out. */
@@ -115,10 +123,12 @@ function networkGraph(c: ModelConfig, p: ParamSet, att: Attention, g: GraphBuild
   const w = (n: string) => p.views.get(n) as Float32Array;
   const { nodes, inits } = g;
   inits.push(
-    i64('splitQkv', [nqk, Hkv * hd, nqk]),
+    i64('splitQkv', [nqk, Hkv * hd]),
+    i64('shHead', [-1, hd]),
+    i64('shQk', [-1, nqk]),
+    ropePairs(hd),
     i64('splitQk', [H * hd, Hkv * hd]),
     i64('splitGu', [F, F]),
-    i64('shKV', [1, -1, Hkv * hd]),
     f32('two', [2]),
     f32('eps', [c.normEps]),
   );
@@ -145,16 +155,18 @@ function networkGraph(c: ModelConfig, p: ParamSet, att: Attention, g: GraphBuild
   let x = 'x';
   for (let l = 0; l < c.nLayers; l++) {
     const b = `blk.${l}.`;
-    inits.push(qkvRope(c, p, l));
-    const [qk, v, qkP] = op(
+    inits.push(qkvProj(c, p, l));
+    const [qk, v] = op(
       'Split',
       [one('MatMul', [rmsnorm(x, `${b}attn_norm.weight`), `wqkv${l}`]), 'splitQkv'],
       { axis: { i: 1 } },
-      3,
+      2,
     );
+    const qkP = one('Reshape', [one('MatMul', [one('Reshape', [qk, 'shHead']), 'ropeP']), 'shQk']);
     const roped = one('Add', [one('Mul', [qk, 'cos']), one('Mul', [qkP, 'sin'])]);
     const [q, k] = op('Split', [roped, 'splitQk'], { axis: { i: 1 } }, 2);
-    kvParts.push(one('Reshape', [k, 'shKV']), one('Reshape', [v, 'shKV']));
+    // Concatenated rows [2 * layers * B, Hkv * hd] are laid out as [2 * layers, B, Hkv * hd].
+    kvParts.push(k, v);
     const a = att.layer(l, q, k, v, g);
     inits.push(transposed(`wo${l}`, w(`${b}attn_output.weight`), D, H * hd));
     const mid = one('Add', [x, one('MatMul', [a, `wo${l}`])]);
@@ -184,7 +196,7 @@ function networkGraph(c: ModelConfig, p: ParamSet, att: Attention, g: GraphBuild
     outputs: ['logits'],
   });
   nodes.push({ op: 'Concat', inputs: kvParts, outputs: ['kv'], attrs: { axis: { i: 0 } } });
-  fetches.push({ name: 'kv', dims: [2 * c.nLayers, 'B', Hkv * hd] });
+  fetches.push({ name: 'kv', dims: ['LB', Hkv * hd] });
   // The sampler's distribution, vectorised here rather than V Math.exp calls per row in JS.
   const scaled = one('Mul', ['logits', 'invT']);
   nodes.push({ op: 'Softmax', inputs: [scaled], outputs: ['probs'], attrs: { axis: { i: -1 } } });
@@ -203,19 +215,18 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
   const Hkv = c.nKvHeads;
   const grp = H / Hkv;
   const g = new GraphBuilder();
-  if (grp === 1) g.i64('shQT', [0, Hkv, hd, 1]);
-  g.i64('shKa', [0, Hkv, 1, hd]);
-  g.i64('shVa', [0, Hkv, hd, 1]);
+  g.i64('shQ', [0, Hkv, grp, hd]);
+  g.i64('shKt', [0, Hkv, hd, 1]);
+  g.i64('shV', [0, Hkv, 1, hd]);
   g.i64('shO', [0, H * hd]);
-  if (grp > 1) g.i64('shQa', [0, Hkv, grp, hd]);
   const feeds: OnnxValue[] = [
-    { name: 'mask', dims: ['B', 1, 'T', 1] },
+    { name: 'mask', dims: ['B', 1, 1, 'T'] },
     { name: 'splitT', dims: [2], elemType: 7 },
   ];
   for (let l = 0; l < c.nLayers; l++)
     feeds.push(
-      { name: `pk${l}`, dims: ['B', Hkv, 'T', hd] },
-      { name: `pv${l}`, dims: ['B', Hkv, hd, 'T'] },
+      { name: `pk${l}`, dims: ['B', Hkv, hd, 'T'] },
+      { name: `pv${l}`, dims: ['B', Hkv, 'T', hd] },
     );
   return networkGraph(
     c,
@@ -225,25 +236,21 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
       lastRowOnly: false,
       layer(l, q, k, v, g) {
         const one = g.one.bind(g);
-        // Attention with the cache as MatMul's A operand and the query as a one-column B: the
-        // kernel packs only B, so the cache is streamed once, never copied (keys [T, hd] @ q^T,
-        // values^T [hd, T] @ p^T). The new token's key and value are added separately.
-        const qT =
-          grp === 1
-            ? one('Reshape', [q, 'shQT'])
-            : one('Transpose', [one('Reshape', [q, 'shQa'])], { perm: { ints: [0, 1, 3, 2] } });
-        const kl = one('Reshape', [k, 'shKa']);
-        const vl = one('Reshape', [v, 'shVa']);
-        const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'mask']);
-        const sNew = one('MatMul', [kl, qT]);
-        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
-          axis: { i: 2 },
+        // The query heads of a kv head as the rows of MatMul's A, the cache (keys transposed)
+        // as B, read in place: with A a single row MLAS runs a GEMV that streams B once (an
+        // [T, hd] @ [hd, 1] MatMul instead pads N = 1 to the kernel's 16 columns). The new
+        // token's key and value are added separately; softmax runs over the last axis.
+        const q4 = one('Reshape', [q, 'shQ']);
+        const sPast = one('Add', [one('MatMul', [q4, `pk${l}`]), 'mask']);
+        const sNew = one('MatMul', [q4, one('Reshape', [k, 'shKt'])]);
+        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 3 } })], {
+          axis: { i: 3 },
         });
-        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
-        const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('Mul', [vl, pNew])]);
-        return grp === 1
-          ? one('Reshape', [oT, 'shO'])
-          : one('Reshape', [one('Transpose', [oT], { perm: { ints: [0, 1, 3, 2] } }), 'shO']);
+        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 3 } }, 2);
+        const vNew = one('Mul', [pNew, one('Reshape', [v, 'shV'])]);
+        const o = one('Add', [one('MatMul', [pPast, `pv${l}`]), vNew]);
+        // [B, Hkv, grp, hd] is already head-major (head h = kv head * grp + g).
+        return one('Reshape', [o, 'shO']);
       },
     },
     g,
@@ -252,10 +259,10 @@ export function decodeStepGraph(c: ModelConfig, p: ParamSet): Uint8Array {
 
 /**
  * Serialises the prefill-chunk graph: Q consecutive tokens of one sequence (x [Q, D], cos /
- * sin per position) attending over that sequence's cache (pk<l> [1, Hkv, T, hd], pv<l>
- * [1, Hkv, hd, T], pmask [1, 1, T, 1] as in the step graph) and causally over each other
- * (cmask [Q, grp * Q]: 0 where key j <= query i, -1e30 elsewhere; splitT = [T, Q]). So a
- * conversation's next turn computes only its new tokens. Fetches: logits / probs / logp
+ * sin per position) attending over that sequence's cache (pk<l> [1, Hkv, hd, T], pv<l>
+ * [1, Hkv, T, hd], pmask [1, 1, 1, T] as in the step graph) and causally over each other
+ * (cmask [grp * Q, Q]: row g*Q + i is 0 for keys j <= i, -1e30 after; splitT = [T, Q]). So
+ * a conversation's next turn computes only its new tokens. Fetches: logits / probs / logp
  * [1, V] of the last token, kv [2 * layers, Q, Hkv * hd].
  */
 export function decodeChunkGraph(c: ModelConfig, p: ParamSet): Uint8Array {
@@ -264,24 +271,22 @@ export function decodeChunkGraph(c: ModelConfig, p: ParamSet): Uint8Array {
   const Hkv = c.nKvHeads;
   const grp = H / Hkv;
   const g = new GraphBuilder();
-  // Queries as [Hkv, hd, grp * Q] (column g*Q + i): keys and values of the cache stay the
-  // A operand, as in the step graph.
   g.i64('shQ4', [0, Hkv, grp, hd]);
-  g.i64('shQT', [1, Hkv, hd, -1]);
+  g.i64('shQ', [1, Hkv, -1, hd]);
   g.i64('shK3', [0, Hkv, hd]);
-  g.i64('shK4', [1, Hkv, -1, hd]);
-  g.i64('shV4', [1, Hkv, hd, -1]);
-  g.i64('shO4', [Hkv, hd, grp, -1]);
+  g.i64('shKt', [1, Hkv, hd, -1]);
+  g.i64('shV', [1, Hkv, -1, hd]);
+  g.i64('shO4', [Hkv, grp, -1, hd]);
   g.i64('shO', [-1, H * hd]);
   const feeds: OnnxValue[] = [
-    { name: 'pmask', dims: [1, 1, 'T', 1] },
-    { name: 'cmask', dims: ['B', 'GB'] },
+    { name: 'pmask', dims: [1, 1, 1, 'T'] },
+    { name: 'cmask', dims: ['GB', 'B'] },
     { name: 'splitT', dims: [2], elemType: 7 },
   ];
   for (let l = 0; l < c.nLayers; l++)
     feeds.push(
-      { name: `pk${l}`, dims: [1, Hkv, 'T', hd] },
-      { name: `pv${l}`, dims: [1, Hkv, hd, 'T'] },
+      { name: `pk${l}`, dims: [1, Hkv, hd, 'T'] },
+      { name: `pv${l}`, dims: [1, Hkv, 'T', hd] },
     );
   return networkGraph(
     c,
@@ -292,19 +297,19 @@ export function decodeChunkGraph(c: ModelConfig, p: ParamSet): Uint8Array {
       layer(l, q, k, v, g) {
         const one = g.one.bind(g);
         const tr = (x: string, perm: number[]) => one('Transpose', [x], { perm: { ints: perm } });
-        const qT = one('Reshape', [tr(one('Reshape', [q, 'shQ4']), [1, 3, 2, 0]), 'shQT']);
-        const k3 = one('Reshape', [k, 'shK3']);
-        const kA = one('Reshape', [tr(k3, [1, 0, 2]), 'shK4']);
-        const vT = one('Reshape', [tr(one('Reshape', [v, 'shK3']), [1, 2, 0]), 'shV4']);
-        const sPast = one('Add', [one('MatMul', [`pk${l}`, qT]), 'pmask']);
-        const sNew = one('Add', [one('MatMul', [kA, qT]), 'cmask']);
-        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 2 } })], {
-          axis: { i: 2 },
+        // Queries as rows [Hkv, grp * Q, hd] (row g*Q + i), keys [Hkv, hd, Q], values [Hkv, Q, hd].
+        const q4 = one('Reshape', [tr(one('Reshape', [q, 'shQ4']), [1, 2, 0, 3]), 'shQ']);
+        const kT = one('Reshape', [tr(one('Reshape', [k, 'shK3']), [1, 2, 0]), 'shKt']);
+        const v4 = one('Reshape', [tr(one('Reshape', [v, 'shK3']), [1, 0, 2]), 'shV']);
+        const sPast = one('Add', [one('MatMul', [q4, `pk${l}`]), 'pmask']);
+        const sNew = one('Add', [one('MatMul', [q4, kT]), 'cmask']);
+        const pr = one('Softmax', [one('Concat', [sPast, sNew], { axis: { i: 3 } })], {
+          axis: { i: 3 },
         });
-        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 2 } }, 2);
-        const oT = one('Add', [one('MatMul', [`pv${l}`, pPast]), one('MatMul', [vT, pNew])]);
-        // [Hkv, hd, grp, Q] -> [Q, Hkv, grp, hd] -> [Q, H * hd] (head h = kv head * grp + g).
-        return one('Reshape', [tr(one('Reshape', [oT, 'shO4']), [3, 0, 2, 1]), 'shO']);
+        const [pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 3 } }, 2);
+        const o = one('Add', [one('MatMul', [pPast, `pv${l}`]), one('MatMul', [pNew, v4])]);
+        // [Hkv, grp, Q, hd] -> [Q, Hkv, grp, hd] -> [Q, H * hd] (head h = kv head * grp + g).
+        return one('Reshape', [tr(one('Reshape', [o, 'shO4']), [2, 0, 1, 3]), 'shO']);
       },
     },
     g,
