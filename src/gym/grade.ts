@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/types.js';
+import { detectRunner } from '../tasks/run/runners/detect.js';
+import type { RunnerName } from '../tasks/run/runners/index.js';
 import type { TestRunResult } from '../tasks/types.js';
 import { type AuditFinding, auditChanges } from './grade/audit.js';
 import { addCanaries, type Canaries } from './grade/canary.js';
+import { addRunnerCanaries } from './grade/canary-runners.js';
 import { agentChanges, type Discarded, gradingFiles } from './grade/copy.js';
 import { isNodeTest, type RunIntegrity, type TestRunner } from './testrun.js';
 import { writeFiles } from './workspace.js';
@@ -240,14 +243,15 @@ export async function gradeWorkspace(
   const suspicious = auditChanges(changes, testSet);
   const copy = gradingFiles(spec.repoFiles ?? start, changes, testSet);
   const targets = [...new Set([...spec.failToPass, ...spec.passToPass].map(fileOf))];
-  // Canaries are written in node:test's style: other runners (mocha, jest ...) get none.
+  // Canaries in the style of the runner the command uses (node:test, or mocha, jest ...
+  // as the task factory detects it from the repository; grade/canary-runners.ts).
+  const present = targets.filter((f) => f in spec.testFiles);
   const canaries =
-    options.canaries === false || !isNodeTest(spec.testCmd)
+    options.canaries === false
       ? undefined
-      : addCanaries(
-          spec.testFiles,
-          targets.filter((f) => f in spec.testFiles),
-        );
+      : isNodeTest(spec.testCmd)
+        ? addCanaries(spec.testFiles, present)
+        : otherRunnerCanaries(spec, present);
   const base = await mkdtemp(join(options.workDir ?? tmpdir(), 'loopsmith-grade-'));
   try {
     const root = join(await realpath(base), 'repo');
@@ -272,6 +276,17 @@ export async function gradeWorkspace(
   } finally {
     await rm(base, { recursive: true, force: true });
   }
+}
+
+function otherRunnerCanaries(spec: GradeSpec, targets: string[]): Canaries | undefined {
+  let runner: string;
+  try {
+    runner = detectRunner(spec.repoFiles ?? spec.startFiles ?? {}, spec.testCmd).runner;
+  } catch {
+    return undefined;
+  }
+  if (runner === 'node:test') return undefined;
+  return addRunnerCanaries(runner as RunnerName, spec.testFiles, targets);
 }
 
 export interface RewardOptions {

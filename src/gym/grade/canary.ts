@@ -15,7 +15,7 @@ export interface Canaries {
   byFile: Record<string, string[]>;
 }
 
-interface Style {
+export interface Style {
   esm: boolean;
   suite?: string;
   test: string;
@@ -128,7 +128,7 @@ export function detectStyle(src: string, path: string): Style {
 }
 
 // A must-fail body using `method` of `a` (true in real code, false in the assertion).
-function failing(a: string, method: string): { body: string; async: boolean } {
+export function failing(a: string, method: string): { body: string; async: boolean } {
   const x = r(2, 60);
   const y = r(2, 60);
   const k = r(2, 9);
@@ -164,7 +164,7 @@ function failing(a: string, method: string): { body: string; async: boolean } {
   }
 }
 
-function passing(a: string, method: string): string {
+export function passing(a: string, method: string): string {
   const x = r(2, 60);
   const y = r(2, 60);
   if (method === 'deepEqual' || method === 'deepStrictEqual')

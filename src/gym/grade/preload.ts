@@ -33,7 +33,10 @@ for (const f of [
 ])
   freezeFn(f);
 
-for (const k of Object.keys(process.env)) if (k.startsWith('LOOPSMITH_')) delete process.env[k];
+// The grading machinery's own variables only: other runners' in-process reporters (mocha,
+// tape, uvu) read LOOPSMITH_REPORT at each line.
+for (const k of Object.keys(process.env))
+  if (k.startsWith('LOOPSMITH_GRADE')) delete process.env[k];
 if (process.env.NODE_OPTIONS)
   process.env.NODE_OPTIONS = process.env.NODE_OPTIONS.split(/\s+/)
     .filter((a) => a !== '' && !a.startsWith('--test-reporter'))
