@@ -1,6 +1,8 @@
-// CLI start-up: wall time of `loopsmith --version`, `--help` and of the first interactive
-// prompt, against bare `node -e 0` (the floor) and an eager import of every command module
-// (what every invocation paid before the lazy table), measured in the same run, alternating.
+// CLI start-up: wall time of `loopsmith --version`, `--help`, of the first interactive
+// prompt, and of the first reply (a message typed the moment the prompt shows, answered by a
+// scripted model: when the session is really usable), against bare `node -e 0` (the floor)
+// and an eager import of every command module (what every invocation paid before the lazy
+// table), measured in the same run, alternating.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +24,9 @@ const node = (args: string[]) => () => {
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
 };
 
-// The interactive session needs a terminal: `script` gives it a pty; timed to the prompt.
-function firstPrompt(): Promise<void> {
+// The interactive session needs a terminal: `script` gives it a pty; timed to the prompt,
+// or (reply) to the scripted model's answer to a message typed as soon as the prompt shows.
+function firstPrompt(reply = false): Promise<void> {
   return new Promise((done, fail) => {
     const c = spawn(
       'script',
@@ -42,19 +45,58 @@ function firstPrompt(): Promise<void> {
       c.kill('SIGKILL');
       fail(new Error(`no prompt within 10 s; output: ${out}`));
     }, 10_000);
+    let typed = false;
+    let ended = false;
+    const end = () => {
+      ended = true;
+      clearTimeout(timer);
+      c.kill('SIGKILL');
+      done();
+    };
     c.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('› ')) {
-        clearTimeout(timer);
-        c.kill('SIGKILL');
-        done();
+      if (!out.includes('› ')) return;
+      if (!reply) return end();
+      if (!typed) {
+        typed = true;
+        c.stdin.write('hello\r');
       }
+      if (/hi[\s\S]*tokens/.test(out.slice(out.indexOf('hello')))) end();
     });
     c.on('close', () => {
       clearTimeout(timer);
-      if (!out.includes('› ')) fail(new Error(`exited before the prompt; output: ${out}`));
+      if (!ended)
+        fail(new Error(`exited before the ${reply ? 'reply' : 'prompt'}; output: ${out}`));
     });
   });
+}
+
+// As a person sees it: the session started in a tmux pane, timed until the prompt is on the
+// screen (polled with capture-pane, which adds a few ms; the tmux floor is a bare node that
+// prints the same prompt, measured the same way).
+const SOCKET = `loopsmith-bench-${process.pid}`;
+let pane = 0;
+function inTmux(cmd: string): () => Promise<void> {
+  return async () => {
+    const name = `p${pane++}`;
+    spawnSync(
+      'tmux',
+      ['-L', SOCKET, 'new-session', '-d', '-s', name, '-x', '150', '-y', '40', `${cmd}; sleep 30`],
+      {
+        env: { ...process.env, LOOPSMITH_CONFIG: '', XDG_STATE_HOME: '/tmp/loopsmith-bench-state' },
+      },
+    );
+    const t0 = Date.now();
+    for (;;) {
+      const s = spawnSync('tmux', ['-L', SOCKET, 'capture-pane', '-p', '-t', name], {
+        encoding: 'utf8',
+      });
+      if (/^›/m.test(s.stdout)) break;
+      if (Date.now() - t0 > 10_000) throw new Error(`no prompt in tmux within 10 s:\n${s.stdout}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', name]);
+  };
 }
 
 const variants: Variant[] = [
@@ -64,7 +106,26 @@ const variants: Variant[] = [
   { name: 'loopsmith --help', run: node([CLI, '--help']) },
 ];
 if (spawnSync('script', ['--version']).status === 0 && process.env.NO_INTERACTIVE !== '1')
-  variants.push({ name: 'loopsmith (interactive, to first prompt)', run: firstPrompt });
+  variants.push(
+    { name: 'loopsmith (interactive, to first prompt)', run: () => firstPrompt() },
+    { name: 'loopsmith (interactive, to first reply)', run: () => firstPrompt(true) },
+  );
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0 && process.env.NO_INTERACTIVE !== '1';
+if (HAS_TMUX) {
+  // A server kept up for the whole run, so no variant pays for starting it.
+  spawnSync('tmux', ['-L', SOCKET, 'new-session', '-d', '-s', 'keep', 'sleep 600']);
+  process.on('exit', () => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
+  variants.push(
+    {
+      name: 'tmux: node printing a prompt (floor)',
+      run: inTmux(`${process.execPath} -e "process.stdout.write('› ')"`),
+    },
+    {
+      name: 'tmux: loopsmith, to the prompt on screen',
+      run: inTmux(`${process.execPath} ${CLI} --model scripted:${SCRIPT} --sandbox none`),
+    },
+  );
+}
 
 for (const v of variants) await v.run(); // warm the file cache
 const ms = variants.map(() => [] as number[]);

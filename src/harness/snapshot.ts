@@ -31,8 +31,8 @@ export async function snapshotWorkspace(root: string): Promise<Snapshot> {
   };
   const git = async (args: string[]) =>
     (await run('git', args, { env, cwd: root, maxBuffer: 256 * 1024 * 1024 })).stdout;
-  await run('git', ['init', '-q', '--bare', gitDir]);
-  await git(['config', 'core.bare', 'false']);
+  // One process: with GIT_DIR and GIT_WORK_TREE set, init makes a non-bare repository there.
+  await git(['init', '-q']);
   await mkdir(join(gitDir, 'info'), { recursive: true });
   await writeFile(join(gitDir, 'info', 'exclude'), `${EXCLUDES.join('\n')}\n`);
   // No --force: ignored files (per the workspace's .gitignore files) stay out of the diff.

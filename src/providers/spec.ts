@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Model, ModelError } from './model.js';
-import { createOpenAIModel, type OpenAIModelOptions } from './openai.js';
+import type { OpenAIModelOptions } from './openai.js';
 import { createReplayModel } from './replay.js';
 import { createScriptedModel } from './scripted.js';
 
@@ -72,7 +72,9 @@ export async function createModel(spec: string, options: ModelSpecOptions = {}):
   return factory(rest, options);
 }
 
-function createOpenAI(name: string, options: ModelSpecOptions): Model {
+// openai.js is imported on first use: its HTTP client (undici) is a tenth of a second of
+// start-up that sessions on local or scripted models never need.
+async function createOpenAI(name: string, options: ModelSpecOptions): Promise<Model> {
   const env = options.env ?? process.env;
   const baseUrl = options.baseUrl ?? env.LOOPSMITH_BASE_URL ?? env.OPENAI_BASE_URL;
   if (!baseUrl) {
@@ -81,6 +83,7 @@ function createOpenAI(name: string, options: ModelSpecOptions): Model {
     );
   }
   const { local: _local, ...rest } = options;
+  const { createOpenAIModel } = await import('./openai.js');
   return createOpenAIModel({ ...rest, baseUrl, model: name });
 }
 

@@ -32,8 +32,8 @@ export async function openCheckpoints(root: string): Promise<Checkpoints> {
   };
   const git = async (args: string[]) =>
     (await run('git', args, { env, cwd: root, maxBuffer: 256 * 1024 * 1024 })).stdout;
-  await run('git', ['init', '-q', '--bare', gitDir]);
-  await git(['config', 'core.bare', 'false']);
+  // One process: with GIT_DIR and GIT_WORK_TREE set, init makes a non-bare repository there.
+  await git(['init', '-q']);
   await mkdir(join(gitDir, 'info'), { recursive: true });
   await writeFile(join(gitDir, 'info', 'exclude'), `${EXCLUDES.join('\n')}\n`);
   const take = async () => {

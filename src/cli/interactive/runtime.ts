@@ -30,8 +30,17 @@ export interface RuntimeInit {
 }
 
 export async function startRuntime(init: RuntimeInit): Promise<Runtime> {
-  const mcp = await startMcp(init.cfg.mcpServers, init.repo);
-  const rt = new Runtime(init, mcp, await openCheckpoints(init.repo));
+  // Independent start-up steps run side by side (each mostly waits on processes).
+  const [mcp, ckpt] = await Promise.allSettled([
+    startMcp(init.cfg.mcpServers, init.repo),
+    openCheckpoints(init.repo),
+  ]);
+  if (mcp.status === 'rejected' || ckpt.status === 'rejected') {
+    if (mcp.status === 'fulfilled') await mcp.value?.close();
+    if (ckpt.status === 'fulfilled') await ckpt.value.dispose();
+    throw mcp.status === 'rejected' ? mcp.reason : (ckpt as PromiseRejectedResult).reason;
+  }
+  const rt = new Runtime(init, mcp.value, ckpt.value);
   await rt.open(init.resume);
   return rt;
 }
@@ -101,9 +110,11 @@ export class Runtime {
 
   /** Starts (or resumes) the loop Session; the workspace now is the new start for /diff. */
   async open(resume?: Trajectory): Promise<void> {
-    this.start = await this.ckpt.take();
+    const start = this.ckpt.take(); // beside the session's own start (both only read the files)
+    start.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
     this.undoStack = [];
     await this.begin(await this.prepare(resume), resume);
+    this.start = await start;
   }
 
   /** Sends one message; the workspace is checkpointed first, for /undo. */
