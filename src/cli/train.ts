@@ -7,6 +7,7 @@ import { evalRepos } from '../train/conv-data.js';
 import { runMid2 } from '../train/mid2.js';
 import { runMidtrain } from '../train/midtrain.js';
 import { runPretrain } from '../train/pretrain.js';
+import { PROBE_DEFAULTS, probeMarkdown, turnProbe } from '../train/probe.js';
 import { runSft } from '../train/sft.js';
 import {
   StageInputError,
@@ -121,20 +122,40 @@ export function registerTrain(program: Command): Command {
     )
     .option('--local <dirs...>', 'folders of real JS/TS to include (e.g. node_modules)', [])
     .option('--local-max-mb <n>', 'cap on local code', num('--local-max-mb'), 4)
-    .action(async (o: Common & { synthSeeds: number[]; local: string[]; localMaxMb: number }) => {
-      ensureMallocTuning();
-      await act('pretrain', () =>
-        runPretrain({
-          ...pick(o),
-          corpus: {
-            synthSeeds: o.synthSeeds,
-            localRoots: o.local,
-            localMaxBytes: o.localMaxMb * 1024 * 1024,
-            excludeRepos: excluded(o),
-          },
-        }),
-      );
-    });
+    .option(
+      '--copy-fraction <x>',
+      'share of rows that repeat one span (teaches copying from context)',
+      num('--copy-fraction'),
+      0,
+    )
+    .action(
+      async (
+        o: Common & {
+          synthSeeds: number[];
+          local: string[];
+          localMaxMb: number;
+          copyFraction: number;
+        },
+      ) => {
+        ensureMallocTuning();
+        if (o.copyFraction > 1) {
+          process.stderr.write('loopsmith train pretrain: --copy-fraction must be in [0, 1]\n');
+          process.exit(2);
+        }
+        await act('pretrain', () =>
+          runPretrain({
+            ...pick(o),
+            copyFraction: o.copyFraction,
+            corpus: {
+              synthSeeds: o.synthSeeds,
+              localRoots: o.local,
+              localMaxBytes: o.localMaxMb * 1024 * 1024,
+              excludeRepos: excluded(o),
+            },
+          }),
+        );
+      },
+    );
 
   common(
     train.command('midtrain').description('Harness transcripts (teacher rollouts) mixed with code'),
@@ -253,6 +274,28 @@ export function registerTrain(program: Command): Command {
         );
       },
     );
+  train
+    .command('probe')
+    .description(
+      'Replay held-out teacher episodes turn by turn: does the checkpoint make the same calls?',
+    )
+    .requiredOption('--from <ckpt>', 'checkpoint directory')
+    .requiredOption('--runs <dirs...>', 'rollout run directories (teacher on held-out tasks)')
+    .option('--limit <n>', 'episodes', int('--limit', 1), PROBE_DEFAULTS.limit)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (o: { from: string; runs: string[]; limit: number; json: boolean }) => {
+      ensureMallocTuning();
+      try {
+        const { loadCheckpoint } = await import('../lm/model.js');
+        const r = await turnProbe(loadCheckpoint(o.from), o.runs, { limit: o.limit });
+        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : probeMarkdown(r));
+      } catch (e) {
+        process.stderr.write(`loopsmith train probe: ${(e as Error).message.split('\n')[0]}\n`);
+        process.exit(
+          e instanceof StageInputError || /^checkpoint |ENOENT/.test((e as Error).message) ? 2 : 1,
+        );
+      }
+    });
   registerTrainRl(train);
   return train;
 }

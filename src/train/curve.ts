@@ -5,7 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../eval/run.js';
 import type { LoadedSuite } from '../eval/suite.js';
+import { loadCheckpoint } from '../lm/model.js';
 import { createModel } from '../providers/spec.js';
+import { turnProbe } from './probe.js';
 import { atomicWrite } from './progress.js';
 import { StageInputError } from './stage.js';
 
@@ -18,6 +20,8 @@ export interface CurvePoint {
   ci95: [number, number];
   format_error_rate: number;
   tokens_per_task: number;
+  /** Held-out teacher turns reproduced exactly (src/train/probe.ts), when probe runs are given. */
+  probe?: { turns: number; exact: number; episodes: number; imitated: number } | null;
 }
 
 export interface CurveOptions {
@@ -31,6 +35,10 @@ export interface CurveOptions {
   /** @default 2 */
   concurrency: number;
   hidePaths?: string[];
+  /** Teacher runs on held-out tasks each snapshot replays (src/train/probe.ts). @default [] */
+  probeRuns?: string[];
+  /** @default 30 */
+  probeLimit?: number;
   log?: (l: string) => void;
 }
 
@@ -64,7 +72,18 @@ export async function runCurve(
       },
     });
     const m = r.metrics;
+    let probe: CurvePoint['probe'] = null;
+    if (o.probeRuns?.length) {
+      const p = await turnProbe(loadCheckpoint(dir), o.probeRuns, { limit: o.probeLimit ?? 30 });
+      probe = {
+        turns: p.all.turns,
+        exact: p.all.exact,
+        episodes: p.episodes,
+        imitated: p.episodesMatched,
+      };
+    }
     points.push({
+      probe,
       step,
       tokens,
       resolved: m.resolved,

@@ -30,6 +30,7 @@ import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
 import { PRESETS, type Preset, stageSteps } from './presets.js';
 import { runPretrain } from './pretrain.js';
+import { probeCached } from './probe.js';
 import { atomicWrite } from './progress.js';
 import { runRl } from './rl.js';
 import { runSft } from './sft.js';
@@ -59,6 +60,8 @@ export interface SummaryRow {
   s1: { resolved: number; tasks: number; repos: number; ci95: [number, number] } | null;
   s2: { resolved: number; tasks: number; repos: number; ci95: [number, number] } | null;
   tokens_per_task: number | null;
+  /** Held-out teacher turns the checkpoint reproduced exactly (src/train/probe.ts). */
+  probe: { turns: number; exact: number; episodes: number; imitated: number } | null;
 }
 
 const seeds = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -117,11 +120,14 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     await tasks(t('eval-s2.db'), 2, et.s2Repos * 10, et.seed + 50_000, 1, 1, log);
     // RL picks its best checkpoint on its own held-out repos, not on the suites reported here.
     await tasks(t('rl-heldout.db'), 1, P.quickEvalRepos * 8, et.seed + 100_000, 1, 1, log);
+    if (P.probeTasks > 0)
+      await tasks(t('probe.db'), 1, P.probeTasks * 8, et.seed + 200_000, 1, 1, log);
   });
   const excl = [
     ...evalRepos(t('eval-s1.db')),
     ...evalRepos(t('eval-s2.db')),
     ...evalRepos(t('rl-heldout.db')),
+    ...(P.probeTasks > 0 ? evalRepos(t('probe.db')) : []),
   ];
 
   // 2. The teacher through the real harness (train split only).
@@ -138,7 +144,27 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       });
       log(`teacher s${s}: ${sum.resolved}/${sum.rollouts} resolved`);
     }
+    if (P.probeTasks > 0) {
+      // Teacher episodes on held-out repositories, never trained on: the probe replays them.
+      const seen = new Set<string>();
+      const gts = (await loadGymTasks(t('probe.db'), { split: 'eval' }))
+        .filter((g) => !seen.has(g.task.repoId) && seen.add(g.task.repoId))
+        .slice(0, P.probeTasks);
+      const sum = await runRollouts(gts, {
+        outDir: t('teacher-probe'),
+        concurrency: o.concurrency,
+        makeModel: (gt, _k, seed) => createOracleModel(gt, { seed }),
+        episode: { sandbox: o.sandbox, hidePaths: [out] },
+        config: { model: 'oracle' },
+      });
+      log(`teacher probe: ${sum.resolved}/${sum.rollouts} resolved (held-out, for the probe only)`);
+    }
   });
+  const probeRuns = P.probeTasks > 0 ? [t('teacher-probe')] : [];
+  const probeOf = async (stage: string, ckpt: string) =>
+    probeRuns.length === 0
+      ? null
+      : probeCached(ckpt, probeRuns, P.probeTasks, t(`eval/${stage}-probe.json`));
 
   // 3. Tokenizer and the initial checkpoint.
   const corpusSpec = {
@@ -334,6 +360,8 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
         sandbox: o.sandbox,
         concurrency: o.concurrency,
         hidePaths: [out],
+        probeRuns,
+        probeLimit: P.probeTasks,
         log,
       }),
     );
@@ -345,6 +373,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     const q1 = full ? suites.s1 : quick(suites.s1);
     const e1 = stage === 'pretrain' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
     const e2 = full ? await evalOf(stage, res.checkpoint, 's2', suites.s2) : null;
+    const probe = await timed(`probe ${stage}`, () => probeOf(stage, res.checkpoint));
     const cell = (e: typeof e1) =>
       e ? { resolved: e.resolved, tasks: e.tasks, repos: e.repos, ci95: e.ci95 } : null;
     rows.push({
@@ -356,6 +385,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
       s1: cell(e1),
       s2: cell(e2),
       tokens_per_task: e1 ? e1.tokens_per_task : null,
+      probe,
     });
   }
   atomicWrite(
@@ -391,16 +421,20 @@ export function summaryMarkdown(
     c
       ? `${((100 * c.resolved) / Math.max(1, c.tasks)).toFixed(1)}% (${c.resolved}/${c.tasks}, ${c.repos} repos, 95% CI ${(100 * c.ci95[0]).toFixed(0)}-${(100 * c.ci95[1]).toFixed(0)}%)`
       : '-';
+  const match = (p: SummaryRow['probe'] | undefined) =>
+    p
+      ? `${((100 * p.exact) / Math.max(1, p.turns)).toFixed(0)}% (${p.imitated}/${p.episodes} whole)`
+      : '-';
   const head =
-    '| stage | tokens trained | wall s | held-out loss | format errors | held-out stage-1 resolved | held-out stage-2 resolved | tokens/task |';
+    '| stage | tokens trained | wall s | held-out loss | turn match | format errors | held-out stage-1 resolved | held-out stage-2 resolved | tokens/task |';
   const lines = [
     `# loopsmith pipeline (preset ${preset})`,
     '',
     head,
-    '|---|---|---|---|---|---|---|---|',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.stage} | ${r.tokens_trained ?? '-'} | ${r.wall_s ?? '-'} | ${r.heldout_loss ?? '-'} | ${r.format_error_rate === null ? '-' : `${(100 * r.format_error_rate).toFixed(1)}%`} | ${pct(r.s1)} | ${pct(r.s2)} | ${r.tokens_per_task === null ? '-' : Math.round(r.tokens_per_task)} |`,
+        `| ${r.stage} | ${r.tokens_trained ?? '-'} | ${r.wall_s ?? '-'} | ${r.heldout_loss ?? '-'} | ${match(r.probe)} | ${r.format_error_rate === null ? '-' : `${(100 * r.format_error_rate).toFixed(1)}%`} | ${pct(r.s1)} | ${pct(r.s2)} | ${r.tokens_per_task === null ? '-' : Math.round(r.tokens_per_task)} |`,
     ),
     '',
     `Step times (s): ${Object.entries(timings)
@@ -412,11 +446,11 @@ export function summaryMarkdown(
     lines.push(
       '## Learning curve (mid2 phase 1 snapshots, quick held-out stage-1 suite, greedy)',
       '',
-      '| step | tokens trained | resolved | format errors | tokens/task |',
-      '|---|---|---|---|---|',
+      '| step | tokens trained | turn match | resolved | format errors | tokens/task |',
+      '|---|---|---|---|---|---|',
       ...curve.map(
         (c) =>
-          `| ${c.step} | ${c.tokens} | ${pct(c)} | ${(100 * c.format_error_rate).toFixed(1)}% | ${Math.round(c.tokens_per_task)} |`,
+          `| ${c.step} | ${c.tokens} | ${match(c.probe)} | ${pct(c)} | ${(100 * c.format_error_rate).toFixed(1)}% | ${Math.round(c.tokens_per_task)} |`,
       ),
       '',
     );

@@ -41,6 +41,11 @@ export interface Preset {
   quickEvalRepos: number;
   /** Weight snapshots of mid2 phase 1 evaluated on the quick suite: a learning curve (0 = none). */
   curvePoints: number;
+  /**
+   * Held-out teacher episodes (one per eval-split repository of their own) every checkpoint
+   * replays turn by turn (src/train/probe.ts): a cheap imitation measure beside resolved rate.
+   */
+  probeTasks: number;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -68,6 +73,7 @@ export const PRESETS: Record<string, Preset> = {
     evalMaxTurns: 3,
     quickEvalRepos: 1,
     curvePoints: 2,
+    probeTasks: 2,
   },
   // Conversation stages use the whole 2,048-token context: at 1,024 every teacher episode
   // (median 1,703 tokens) was cut after its first turns and the edit/finish turns were never
@@ -96,6 +102,7 @@ export const PRESETS: Record<string, Preset> = {
     evalMaxTurns: 10,
     quickEvalRepos: 12,
     curvePoints: 4,
+    probeTasks: 30,
   },
   small: {
     name: 'small',
@@ -121,6 +128,7 @@ export const PRESETS: Record<string, Preset> = {
     evalMaxTurns: 16,
     quickEvalRepos: 30,
     curvePoints: 6,
+    probeTasks: 40,
   },
 };
 

@@ -16,6 +16,13 @@ export interface PretrainConfig extends TrainConfig {
   corpus: Partial<CorpusSpec> & Pick<CorpusSpec, 'synthSeeds'>;
   /** Held-out batches for the loss curve. @default 4 */
   heldoutBatches: number;
+  /**
+   * Share of rows that are one span of code written twice. The second copy can only be
+   * predicted by copying from the context, which makes the attention heads that copy
+   * (induction heads) form early; the harness loop depends on exactly that skill: repeating a
+   * command, a path, a line from an observation. @default 0
+   */
+  copyFraction: number;
 }
 
 /** Token stream of documents, each opened by <|bos|> and closed by <|eos|>. */
@@ -30,6 +37,22 @@ export function docStream(model: LoadedModel, docs: Doc[]): Int32Array {
     out.push(eos);
   }
   return Int32Array.from(out);
+}
+
+/**
+ * A row with one span written again later: span length and distance both random, so the
+ * only way to predict the copy is to find the span's start by content (an induction head).
+ * A fixed distance is learned as a positional shortcut that copies nothing else (measured:
+ * dev/LOG.md, "train: copying").
+ */
+export function copyRow(ids: number[], rng: { int(n: number): number }): number[] {
+  const n = ids.length;
+  const L = 8 + rng.int(Math.max(1, Math.floor(n / 2) - 8));
+  const a = rng.int(n - 2 * L + 1);
+  const b = a + L + rng.int(n - a - 2 * L + 1);
+  const out = ids.slice();
+  for (let i = 0; i < L; i++) out[b + i] = ids[a + i];
+  return out;
 }
 
 /** The pretraining data: random windows of the train stream, fixed windows of the held-out one. */
@@ -52,7 +75,8 @@ export function pretrainData(model: LoadedModel, cfg: PretrainConfig, T: number)
       // Uniform window starts over the stream (the engine's sampler, on our stream).
       const rows = Array.from({ length: B }, () => {
         const s = rng.int(train.length - T);
-        const ids = Array.from(train.subarray(s, s + T + 1));
+        let ids = Array.from(train.subarray(s, s + T + 1));
+        if (cfg.copyFraction > 0 && rng.next() < cfg.copyFraction) ids = copyRow(ids, rng);
         return { ids, mask: ids.map(() => 1) };
       });
       return rowsToBatch(rows, T, pad);
@@ -75,7 +99,7 @@ export function runPretrain(
   log?: (l: string) => void,
   stopAfter?: number,
 ): StageResult {
-  const c: PretrainConfig = { ...TRAIN_DEFAULTS, heldoutBatches: 4, ...cfg };
+  const c: PretrainConfig = { ...TRAIN_DEFAULTS, heldoutBatches: 4, copyFraction: 0, ...cfg };
   return runTraining({
     stage: 'pretrain',
     cfg: c,
