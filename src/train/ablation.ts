@@ -14,11 +14,14 @@ import { runMid2 } from './mid2.js';
 import { writeOfflineRun } from './offline-format.js';
 import type { PipelineOptions } from './pipeline.js';
 import { type Preset, stageSteps } from './presets.js';
+import { type ProbeSummary, probeCached } from './probe.js';
 
 export interface AblationResult {
   ablation: 'format' | 'curriculum';
   suite: 's1' | 's2';
   comparison: Comparison;
+  /** Held-out teacher turns each arm reproduced (src/train/probe.ts), when the pipeline probes. */
+  probe?: { a: ProbeSummary; b: ProbeSummary } | null;
 }
 
 type EvalOf = (
@@ -46,12 +49,22 @@ export async function runAblations(
     suite: 's1' | 's2',
     a: string,
     b: string,
+    ckpts: [string, string],
   ) => {
     const c = compareRuns(
       await readEvalRun(t(`eval/${a}-${suite}`)),
       await readEvalRun(t(`eval/${b}-${suite}`)),
     );
-    out.push({ ablation, suite, comparison: c });
+    // The probe replays stage-1 teacher episodes: one measure per arm, shown on its s1 row.
+    const runs = P.probeTasks > 0 && suite === 's1' ? [t('teacher-probe')] : [];
+    const probe =
+      runs.length > 0
+        ? {
+            a: await probeCached(ckpts[0], runs, P.probeTasks, t(`eval/${a}-probe.json`)),
+            b: await probeCached(ckpts[1], runs, P.probeTasks, t(`eval/${b}-probe.json`)),
+          }
+        : null;
+    out.push({ ablation, suite, comparison: c, probe });
     log(
       `ablation ${ablation} ${suite}: ${a} ${c.resolved_a}/${c.tasks} vs ${b} ${c.resolved_b}/${c.tasks}, McNemar p ${c.mcnemar.p}, token ratio ${c.token_ratio}`,
     );
@@ -80,7 +93,10 @@ export async function runAblations(
     });
     await evalOf('mid2.1', join(t('mid2-1'), 'ckpt'), 's1', suites.s1);
     await evalOf('mid2.1-formatB', join(t('mid2-1-formatB'), 'ckpt'), 's1', suites.s1);
-    await cmp('format', 's1', 'mid2.1', 'mid2.1-formatB');
+    await cmp('format', 's1', 'mid2.1', 'mid2.1-formatB', [
+      join(t('mid2-1'), 'ckpt'),
+      join(t('mid2-1-formatB'), 'ckpt'),
+    ]);
   }
   if (abl.includes('curriculum')) {
     await timed('ablation curriculum', () => {
@@ -113,7 +129,10 @@ export async function runAblations(
     for (const s of ['s1', 's2'] as const) {
       await evalOf('mid2-ordered', join(t('mid2-2-ordered'), 'ckpt'), s, suites[s]);
       await evalOf('mid2-shuffled', join(t('mid2-shuffled'), 'ckpt'), s, suites[s]);
-      await cmp('curriculum', s, 'mid2-ordered', 'mid2-shuffled');
+      await cmp('curriculum', s, 'mid2-ordered', 'mid2-shuffled', [
+        join(t('mid2-2-ordered'), 'ckpt'),
+        join(t('mid2-shuffled'), 'ckpt'),
+      ]);
     }
   }
   return out;
@@ -126,11 +145,11 @@ export function ablationMarkdown(rows: AblationResult[]): string {
   return [
     '## Ablations (paired on the same held-out tasks, greedy)',
     '',
-    '| ablation | suite | A | B | A resolved | B resolved | A - B (95% CI) | McNemar p | tokens B/A |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| ablation | suite | A | B | A resolved | B resolved | A - B (95% CI) | McNemar p | tokens B/A | turn match A / B |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
-      ({ ablation, suite, comparison: c }) =>
-        `| ${ablation} | ${suite} (${c.tasks} tasks, ${c.repos} repos) | ${c.a} | ${c.b} | ${pct(c.resolved_a, c.tasks)} | ${pct(c.resolved_b, c.tasks)} | ${(100 * c.diff).toFixed(1)} (${(100 * c.diff_ci95[0]).toFixed(1)} to ${(100 * c.diff_ci95[1]).toFixed(1)}) | ${c.mcnemar.p} | ${c.token_ratio ?? '-'} |`,
+      ({ ablation, suite, comparison: c, probe }) =>
+        `| ${ablation} | ${suite} (${c.tasks} tasks, ${c.repos} repos) | ${c.a} | ${c.b} | ${pct(c.resolved_a, c.tasks)} | ${pct(c.resolved_b, c.tasks)} | ${(100 * c.diff).toFixed(1)} (${(100 * c.diff_ci95[0]).toFixed(1)} to ${(100 * c.diff_ci95[1]).toFixed(1)}) | ${c.mcnemar.p} | ${c.token_ratio ?? '-'} | ${probe ? `${pct(probe.a.exact, probe.a.turns)} / ${pct(probe.b.exact, probe.b.turns)}` : '-'} |`,
     ),
     '',
   ].join('\n');
