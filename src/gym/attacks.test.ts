@@ -94,6 +94,8 @@ describe(`attack suite (sandbox: ${sandbox})`, () => {
         stage: 1,
         seed: 500,
         maxPerKind: 1,
+        // Generous: on a loaded machine the default budget drops candidates as timeouts.
+        timeoutMs: 10_000,
       });
     } finally {
       store.close();
