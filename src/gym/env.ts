@@ -13,7 +13,13 @@ import {
   type RewardOptions,
 } from './grade.js';
 import { sandboxTestRunner, type TestRunner } from './testrun.js';
-import { agentFiles, createWorkspace, type GymTask, testFileContents } from './workspace.js';
+import {
+  agentFiles,
+  createWorkspace,
+  type GymTask,
+  linkDeps,
+  testFileContents,
+} from './workspace.js';
 
 export interface EpisodeOptions {
   /** @default 'bwrap' */
@@ -89,8 +95,9 @@ export async function runEpisode(
   const start = agentFiles(gt);
   const ws = await createWorkspace(start, { parent: o.workDir });
   try {
+    const exposePaths = await linkDeps(ws.root, gt.deps);
     const t1 = performance.now();
-    const sandbox = createSandbox(o.sandbox, ws.root, { hidePaths: o.hidePaths });
+    const sandbox = createSandbox(o.sandbox, ws.root, { hidePaths: o.hidePaths, exposePaths });
     const agentSandbox = o.execMemo ? memoSandbox(sandbox, o.execMemo) : sandbox;
     const trajectory = await runAgent(gt.task.statement, model, agentSandbox, {
       ...o.agent,
@@ -106,12 +113,14 @@ export async function runEpisode(
         testFiles: testFileContents(gt),
         startFiles: start,
         repoFiles: { ...start, ...testFileContents(gt) },
+        ...(gt.deps ? { deps: gt.deps } : {}),
       },
       o.runner,
       {
         timeoutMs: o.testTimeoutMs,
         workDir: o.workDir,
-        makeSandbox: (root) => createSandbox(o.sandbox, root, { hidePaths: o.hidePaths }),
+        makeSandbox: (root) =>
+          createSandbox(o.sandbox, root, { hidePaths: o.hidePaths, exposePaths }),
       },
     );
     const t3 = performance.now();

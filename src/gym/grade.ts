@@ -18,7 +18,7 @@ import { addCanaries, type Canaries } from './grade/canary.js';
 import { addRunnerCanaries } from './grade/canary-runners.js';
 import { agentChanges, type Discarded, gradingFiles } from './grade/copy.js';
 import { isNodeTest, type RunIntegrity, type TestRunner } from './testrun.js';
-import { writeFiles } from './workspace.js';
+import { linkDeps, writeFiles } from './workspace.js';
 
 /**
  * The outcome, one of five. `resolved`: every F2P and P2P test passed and no defence fired.
@@ -214,6 +214,8 @@ export interface GradeSpec {
   startFiles?: Record<string, string>;
   /** The fresh repository the grading copy is made from (buggy, all tests). @default startFiles */
   repoFiles?: Record<string, string>;
+  /** Host folder whose node_modules the grading copy links (a real repository's deps). @default none */
+  deps?: string;
 }
 
 export interface GradeOptions {
@@ -258,6 +260,7 @@ export async function gradeWorkspace(
     // A directory made a moment ago by mkdtemp, where nothing has run yet: no link can be
     // planted in it, so the plain (parallel) writes are safe here.
     await writeFiles(root, { ...copy.files, ...(canaries?.files ?? spec.testFiles) });
+    await linkDeps(root, spec.deps);
     const box = options.makeSandbox ? options.makeSandbox(root) : createSandbox(sandbox.kind, root);
     const run = await runner.run(box, spec.testCmd, { timeoutMs: options.timeoutMs });
     const integrity = 'integrity' in run ? (run.integrity as RunIntegrity) : undefined;

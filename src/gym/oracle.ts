@@ -193,13 +193,18 @@ export function nextStep(p: Plan, h: History): Step {
   }
   // Test files of the script that exist (the overview shows them; hidden ones are absent).
   const present = (f: string) => p.start[f] !== undefined && paths.has(f);
-  const full = withFiles(script, p, present);
+  // A script that starts a dependency's binary (mocha, jest, ...) runs as `npm test`: npm
+  // puts node_modules/.bin on PATH, a plain shell does not.
+  const viaNpm = !/^node\s/.test(script.trim());
+  const full = viaNpm ? 'npm test' : withFiles(script, p, present);
   const failing = [...p.testFiles].filter(
     (f) => present(f) && p.gt.task.statement.includes(`${f} >`),
   );
   if (ran.length === 0) {
     const cmd =
-      p.targeted && failing.length ? withFiles(script, p, (f) => failing.includes(f)) : full;
+      p.targeted && failing.length && !viaNpm
+        ? withFiles(script, p, (f) => failing.includes(f))
+        : full;
     return bash(
       cmd,
       say('Running the tests to see what fails.', 'Let me run the tests first.', null),

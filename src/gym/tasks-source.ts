@@ -58,7 +58,17 @@ interface StoreApi {
   TaskStore: new (path: string) => { iterate(q?: object): Iterable<Task>; close(): void };
 }
 interface MaterializeApi {
-  loadTaskFiles(store: unknown, id: string): { task: Task; repo: GymTask['repo'] };
+  loadTaskFiles(store: unknown, id: string): { task: Task; repo: GymTask['repo']; deps?: string };
+}
+
+/** Whether a package.json names packages its tests need installed. */
+function needsDeps(pkg: string | undefined): boolean {
+  try {
+    const p = JSON.parse(pkg ?? '{}') as Record<string, object | undefined>;
+    return Object.keys({ ...p.dependencies, ...p.devDependencies }).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Tasks from a task-factory store file, filtered, capped. */
@@ -79,6 +89,7 @@ async function loadFromStore(
     );
   }
   const store = new storeApi.TaskStore(path);
+  const warned = new Set<string>();
   try {
     const out: GymTask[] = [];
     for (const task of store.iterate({})) {
@@ -101,7 +112,22 @@ async function loadFromStore(
       )
         continue;
       const tf = mat.loadTaskFiles(store, task.id);
-      out.push({ task: { ...tf.task, testCmd: localTestCmd(tf.task.testCmd) }, repo: tf.repo });
+      if (
+        task.repoId.startsWith('local:') &&
+        !tf.deps &&
+        needsDeps(tf.repo.files['package.json']) &&
+        !warned.has(task.repoId)
+      ) {
+        warned.add(task.repoId);
+        process.stderr.write(
+          `warning: ${task.repoId} declares dependencies but the repository its tasks were made from is not on this machine with its node_modules: its tests will not run (make the tasks again from an installed checkout)\n`,
+        );
+      }
+      out.push({
+        task: { ...tf.task, testCmd: localTestCmd(tf.task.testCmd) },
+        repo: tf.repo,
+        ...(tf.deps ? { deps: tf.deps } : {}),
+      });
     }
     return out;
   } finally {

@@ -12,6 +12,7 @@ import { parseNodeEvents, relFile } from '../tasks/run/parse/node-events.js';
 import { pickParse } from '../tasks/run/spawn.js';
 import type { TestRunResult } from '../tasks/types.js';
 import { KEY_ENV } from './grade/reporter.js';
+import { runnerRun } from './testrun-runners.js';
 
 /** What a run's machinery says about itself. */
 export interface RunIntegrity {
@@ -84,27 +85,38 @@ async function runTests(
       const eventsName = `${nonce}.jsonl`;
       await dir.writeFile(keyName, key);
       const abs = (n: string) => `${sandbox.root}/${OWN}/${n}`;
-      const r = await sandbox.exec(testCmd, {
+      // `npm test` and the like: the runner's own command, as the task factory ran it;
+      // mocha, jest, vitest, tap, tape, ava, uvu with its reporter and parser.
+      const reportName = `${nonce}.report`;
+      const found = isNodeTest(testCmd) ? null : runnerRun(sandbox.root, testCmd, abs(reportName));
+      const cmd = found?.cmd ?? testCmd;
+      const nodeTest = isNodeTest(cmd);
+      const other = nodeTest ? null : found;
+      const common = { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+      const r = await sandbox.exec(cmd, {
         timeoutMs: options.timeoutMs ?? 120_000,
         maxOutputBytes: 8 << 20,
-        env: {
-          NODE_OPTIONS: [
-            ...(freeze ? [`--import=${PRELOAD}`] : []),
-            `--test-reporter=${REPORTER}`,
-            `--test-reporter-destination=${abs(eventsName)}`,
-            '--test-reporter=tap',
-            '--test-reporter-destination=stdout',
-          ].join(' '),
-          [KEY_ENV]: abs(keyName),
-          CI: '1',
-          NO_COLOR: '1',
-          FORCE_COLOR: '0',
-        },
+        env: other
+          ? { ...other.env, ...common }
+          : {
+              NODE_OPTIONS: [
+                ...(freeze ? [`--import=${PRELOAD}`] : []),
+                `--test-reporter=${REPORTER}`,
+                `--test-reporter-destination=${abs(eventsName)}`,
+                '--test-reporter=tap',
+                '--test-reporter-destination=stdout',
+              ].join(' '),
+              [KEY_ENV]: abs(keyName),
+              CI: '1',
+              NO_COLOR: '1',
+              FORCE_COLOR: '0',
+            },
       });
       const raw = dir.readFile(eventsName, 64 << 20)?.toString('utf8') ?? '';
+      const report = other ? (dir.readFile(reportName, 64 << 20)?.toString('utf8') ?? '') : '';
       await dir.remove(eventsName);
       await dir.remove(keyName);
-      const nodeTest = isNodeTest(testCmd);
+      if (other) await dir.remove(reportName);
       const v = verifyLines(raw, key);
       const integrity: RunIntegrity = {
         nodeTest,
@@ -122,7 +134,9 @@ async function runTests(
       const shown = sandbox.workdir ?? sandbox.root;
       const parsed = nodeTest
         ? parseNodeEvents(v.lines.join('\n'), shown)
-        : pickParse('', r.output, shown);
+        : other
+          ? other.parse(report, r.output, shown)
+          : pickParse('', r.output, shown);
       if (nodeTest) {
         const seen = checkLines(v.lines, shown);
         integrity.duplicateIds = seen.duplicates;

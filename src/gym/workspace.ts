@@ -1,7 +1,7 @@
 // Workspaces for rollouts: the buggy repository as the agent starts from it (hidden tests
 // left out), created fast and thrown away after grading. Three ways are kept so the bench
 // can compare them; `write` is the default (see bench/gym.bench.ts for the numbers).
-import { cp, link, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { cp, link, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RepoSnapshot, Task } from '../tasks/types.js';
@@ -18,6 +18,24 @@ export type MaterializeStrategy = 'write' | 'copy' | 'hardlink';
 export interface GymTask {
   task: Task;
   repo: RepoSnapshot;
+  /**
+   * Host folder holding the repository's installed dependencies (`<dir>/node_modules`),
+   * linked into the agent's workspace and the grading copy: tasks made from a real
+   * repository run its own test runner. @default none (generated repos need none)
+   */
+  deps?: string;
+}
+
+/**
+ * Links `<deps>/node_modules` (its real path) into `root`, and returns the paths the sandbox
+ * must show (read-only) for the link to resolve: a repository under /tmp or a home
+ * directory is otherwise hidden inside bwrap.
+ */
+export async function linkDeps(root: string, deps: string | undefined): Promise<string[]> {
+  if (!deps) return [];
+  const target = await realpath(join(deps, 'node_modules'));
+  await symlink(target, join(root, 'node_modules'), 'dir');
+  return [target];
 }
 
 /** The files an agent starts from: the clean repo with the bug patch applied, hidden tests removed. */

@@ -1,5 +1,6 @@
 // The task factory's narrow face: `generate(source, spec)` yields validated tasks;
 // `generateInto(store, spec)` fills a TaskStore resumably (what `loopsmith tasks gen` runs).
+import { resolve } from 'node:path';
 import { DEFAULT_SPEC, type GenSpec, splitOf } from './pipeline.js';
 import { localChunks } from './run/local-gen.js';
 import { runSeeds } from './run/pool.js';
@@ -11,9 +12,12 @@ export { materialize } from './materialize.js';
 export { DEFAULT_SPEC, type GenSpec } from './pipeline.js';
 export { TaskStore } from './store.js';
 
-/** Progress source name of a spec ("synth:<version>" or "local:<path>"). */
+/**
+ * Progress source name of a spec ("synth:<version>" or "local:<absolute path>"); a local
+ * repository's path also tells rollouts where its installed dependencies are.
+ */
 export function sourceKey(spec: Pick<GenSpec, 'source'>): string {
-  return spec.source === 'synth' ? `synth:${SYNTH_VERSION}` : `local:${spec.source}`;
+  return spec.source === 'synth' ? `synth:${SYNTH_VERSION}` : `local:${resolve(spec.source)}`;
 }
 
 /** Per-repo (or per-chunk) batches in a deterministic order, skipping `done` seeds. */

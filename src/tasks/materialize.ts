@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { DirHandle, safeWriteFilesSync, UnsafePathError } from '../sandbox/safe-fs.js';
 import { UserError } from './errors.js';
 import { repoDiff } from './run/diff.js';
@@ -57,6 +57,18 @@ export interface TaskFiles {
   buggy: Record<string, string>;
   /** Test files not visible to the agent. */
   hiddenTests: string[];
+  /**
+   * The local repository the task was made from, when its node_modules is still there on
+   * this machine: its installed dependencies (runner included) for a copy's tests.
+   */
+  deps?: string;
+}
+
+/** The source directory of a local repository's tasks, when it still has its node_modules. */
+export function depsOf(source: string): string | undefined {
+  const m = /^local:(.+)$/.exec(source);
+  if (!m || !isAbsolute(m[1]) || !existsSync(join(m[1], 'node_modules'))) return undefined;
+  return m[1];
 }
 
 /** Loads a task and rebuilds its clean and buggy file sets and patches. */
@@ -73,7 +85,14 @@ export function loadTaskFiles(store: TaskStore, id: string): TaskFiles {
   // Portable: what a materialized copy runs (materialize links tsx into it when needed).
   task.testCmd = repo.testCmd;
   const visible = new Set(task.visibleTests);
-  return { task, repo, buggy, hiddenTests: repo.testFiles.filter((f) => !visible.has(f)) };
+  const deps = depsOf(store.repoInfo(task.repoId).source);
+  return {
+    task,
+    repo,
+    buggy,
+    hiddenTests: repo.testFiles.filter((f) => !visible.has(f)),
+    ...(deps ? { deps } : {}),
+  };
 }
 
 export interface MaterializeOptions {
@@ -125,15 +144,21 @@ export function materialize(
         `task ${tf.task.id}`,
       );
     }
+    // A real repository's runner and dependencies: linked, as an installed checkout has them.
+    const linkDeps = tf.deps !== undefined && !root.exists('node_modules');
+    if (linkDeps) symlinkSync(join(tf.deps as string, 'node_modules'), root.path('node_modules'));
     // `node --import tsx` resolves tsx from the working directory: link loopsmith's own copy
     // so the portable command runs offline here (kept out of git: it is this machine's path).
-    if (/--import tsx\b/.test(tf.task.testCmd)) {
+    const linkTsx = !tf.deps && /--import tsx\b/.test(tf.task.testCmd);
+    if (linkTsx) {
       const nm = subdirSync(root, 'node_modules', dir);
       try {
         if (!nm.exists('tsx')) symlinkSync(tsxDir(), nm.path('tsx'));
       } finally {
         nm.close();
       }
+    }
+    if (linkDeps || linkTsx) {
       if (options.git) {
         const info = subdirSync(subdirSync(root, '.git', dir, false), 'info', dir, true);
         try {
@@ -141,7 +166,8 @@ export function materialize(
           // A new file renamed in: a planted hard link is replaced, never appended through.
           info.writeFileSync(
             'exclude',
-            `${had}${had && !had.endsWith('\n') ? '\n' : ''}node_modules/\n`,
+            // Without a slash for a linked node_modules (git sees a link, not a folder).
+            `${had}${had && !had.endsWith('\n') ? '\n' : ''}node_modules${linkDeps ? '' : '/'}\n`,
           );
         } finally {
           info.close();

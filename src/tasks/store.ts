@@ -158,21 +158,27 @@ export class TaskStore {
       'INSERT OR IGNORE INTO tasks (id, repo_id, seq, family, stage, split, kinds, n_bugs, difficulty, style, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     let added = 0;
+    // A local repository comes in one batch per chunk: pack (deflate) its files only once.
+    const known = this.db
+      .prepare('SELECT 1 FROM repos WHERE repo_id = ?')
+      .pluck()
+      .get(batch.repo.repoId);
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT OR IGNORE INTO repos (repo_id, source, seed, split, language, test_cmd, tests, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          batch.repo.repoId,
-          batch.source,
-          batch.seed,
-          batch.split,
-          batch.repo.language,
-          batch.repo.testCmd,
-          pack({ ids: batch.testIds, files: batch.repo.testFiles }),
-          batch.storeFiles ? pack(batch.repo.files) : null,
-        );
+      if (!known)
+        this.db
+          .prepare(
+            'INSERT OR IGNORE INTO repos (repo_id, source, seed, split, language, test_cmd, tests, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            batch.repo.repoId,
+            batch.source,
+            batch.seed,
+            batch.split,
+            batch.repo.language,
+            batch.repo.testCmd,
+            pack({ ids: batch.testIds, files: batch.repo.testFiles }),
+            batch.storeFiles ? pack(batch.repo.files) : null,
+          );
       let seq =
         (this.db.prepare('SELECT coalesce(max(seq), -1) FROM tasks').pluck().get() as number) + 1;
       let total = this.count();

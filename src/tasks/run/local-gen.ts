@@ -81,7 +81,7 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
   let stopped = false;
   const inflight = new Map<number, Promise<LocalChunk>>();
   const rng = new Rng(hash32(repo.repoId)).fork('tasks');
-  const candidates = bugCandidates(repo, rng.fork('candidates'), {
+  let candidates = bugCandidates(repo, rng.fork('candidates'), {
     maxPerKind: spec.maxPerKind * 10,
   });
   const spawnSuite = new SpawnSuite(repo, {
@@ -111,7 +111,17 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
             runner: detected,
           }),
         );
-    } else spawnSuite.dispose();
+    } else {
+      spawnSuite.dispose();
+      // Candidates that need a fresh module load go last, together: after each of them the
+      // worker reloads clean, which the next one (fresh anyway) does not need. Measured on
+      // negotiator: see dev/LOG.md. Deterministic for a deterministic reference run.
+      const warm = suites[0] as MochaWarmSuite;
+      candidates = [
+        ...candidates.filter((c) => !warm.needsFresh(c)),
+        ...candidates.filter((c) => warm.needsFresh(c)),
+      ];
+    }
     const testIds = Object.keys(ref.tests);
     const helpers = new Set(helperFiles(repo));
     const graph = callGraph(repo);

@@ -19,7 +19,7 @@ import type { SuiteResult, SuiteRunner } from '../validate.js';
 import { parseJsonReport } from './parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
-import { RUNNER_TABLE, type RunnerName } from './runners/index.js';
+import { RUNNER_TABLE, type RunnerName, readReport } from './runners/index.js';
 
 export interface SpawnSuiteOptions {
   /** Shell command run from the working copy's root. @default repo.testCmd */
@@ -133,7 +133,7 @@ export class SpawnSuite implements SuiteRunner {
         this.options.timeoutMs ?? 60_000,
       );
       const parsed = runner
-        ? runner.parse(events, r.output, this.dir, this.repo.testFiles)
+        ? runner.parse(readReport(events), r.output, this.dir, this.repo.testFiles)
         : pickParse(existsSync(events) ? readFileSync(events, 'utf8') : '', r.output, this.dir);
       const n = Object.keys(parsed.tests).length;
       this.lastOutput = r.output;

@@ -27,6 +27,7 @@ export function isTestPath(path: string): boolean {
 
 /** Reads a local repository into a snapshot (respects .gitignore; skips node_modules). */
 export function loadLocalRepo(dir: string, options: LocalRepoOptions = {}): RepoSnapshot {
+  if (!existsSync(dir)) throw new UserError(`${dir}: no such directory`);
   if (!existsSync(join(dir, 'package.json'))) {
     throw new UserError(`${dir} is not an npm-style repository: no package.json`);
   }

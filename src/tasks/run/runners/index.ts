@@ -38,7 +38,10 @@ export interface Runner {
   config: RegExp;
   /** The command with loopsmith's reporter writing to `report`. */
   invocation(segment: string | null, report: string): Invocation;
-  /** Reads a run: the report file's text and the command's output. */
+  /**
+   * Reads a run: the report file's text (read by the caller: grading reads it without
+   * following links), the command's output, the root test files are reported under.
+   */
   parse(report: string, output: string, root: string, testFiles: string[]): Parsed;
 }
 
@@ -59,7 +62,8 @@ function rewrite(
   return [...dropFlags(words(segment ?? fallback), flags, switches), ...extra].join(' ');
 }
 
-function readReport(report: string): string {
+/** A report file's text ('' when the run wrote none). */
+export function readReport(report: string): string {
   try {
     return readFileSync(report, 'utf8');
   } catch {
@@ -86,7 +90,7 @@ export const RUNNER_TABLE: Record<RunnerName, Runner> = {
         ),
       },
     }),
-    parse: (report, _o, root) => parseNodeEvents(readReport(report), root),
+    parse: (report, _o, root) => parseNodeEvents(report, root),
   },
   mocha: {
     name: 'mocha',
@@ -103,7 +107,7 @@ export const RUNNER_TABLE: Record<RunnerName, Runner> = {
       ),
       env: { LOOPSMITH_REPORT: report },
     }),
-    parse: (report, _o, root) => parseReport(readReport(report), root),
+    parse: (report, _o, root) => parseReport(report, root),
   },
   jest: {
     name: 'jest',
@@ -171,7 +175,7 @@ export const RUNNER_TABLE: Record<RunnerName, Runner> = {
       cmd: segment ?? 'tape "test/**/*.js"',
       env: { LOOPSMITH_REPORT: report, NODE_OPTIONS: withNodeOptions(`--import ${TAPE_HOOK}`) },
     }),
-    parse: (report, _o, root) => parseReport(readReport(report), root),
+    parse: (report, _o, root) => parseReport(report, root),
   },
   ava: {
     name: 'ava',
@@ -199,12 +203,11 @@ export const RUNNER_TABLE: Record<RunnerName, Runner> = {
       cmd: segment ?? 'uvu',
       env: { LOOPSMITH_REPORT: report, NODE_OPTIONS: withNodeOptions(`--import ${UVU_HOOK}`) },
     }),
-    parse: (report, _o, root) => parseReport(readReport(report), root),
+    parse: (report, _o, root) => parseReport(report, root),
   },
 };
 
-function jsonFile(report: string, root: string): Parsed {
-  const text = readReport(report);
+function jsonFile(text: string, root: string): Parsed {
   if (!text) return { tests: {}, failures: {} };
   try {
     return parseJest(JSON.parse(text), root);

@@ -65,7 +65,17 @@ export function parseNodeTap(text: string, root: string): Parsed {
 export function parseAvaTap(text: string, testFiles: string[]): Parsed {
   const out: Parsed = { tests: {}, failures: {} };
   const lines = text.split('\n');
-  const stems = testFiles.map((f) => ({ f, stem: f.replace(/\.[cm]?[jt]sx?$/, '') }));
+  // ava also drops a `.test` / `.spec` suffix: `test/calc.test.js` is shown as `calc`.
+  const stems = testFiles.flatMap((f) => {
+    const stem = f.replace(/\.[cm]?[jt]sx?$/, '');
+    const bare = stem.replace(/\.(test|spec)$/, '');
+    return bare === stem
+      ? [{ f, stem }]
+      : [
+          { f, stem },
+          { f, stem: bare },
+        ];
+  });
   for (let i = 0; i < lines.length; i++) {
     const m = /^(not ok|ok) \d+ - (.*?)(?: # (SKIP|TODO)\b.*)?$/.exec(lines[i]);
     if (!m) continue;

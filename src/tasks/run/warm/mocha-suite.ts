@@ -181,7 +181,16 @@ export class MochaWarmSuite implements SuiteRunner {
       },
       // The reference gets the whole budget; a mutant run may take a few times the full
       // clean suite (a mutant that loops forever is a timeout, not a 10 s wait).
-      reference ? (this.options.timeoutMs ?? 10_000) : this.mutantTimeoutMs,
+      // A covering run gets its share of that by tests run (a mutant looping in one of
+      // 55 covering tests cost 2.6 s of 4x the whole suite), at least 1 s.
+      reference
+        ? (this.options.timeoutMs ?? 10_000)
+        : titles
+          ? Math.max(
+              1000,
+              (this.mutantTimeoutMs * titles.length) / Math.max(1, Object.keys(this.titles).length),
+            )
+          : this.mutantTimeoutMs,
     );
     if (!reference && !schema) {
       const back: Record<string, string> = {};
@@ -231,6 +240,16 @@ export class MochaWarmSuite implements SuiteRunner {
         this.probeTests.set(p, s);
         s.add(test);
       }
+  }
+
+  /**
+   * Whether a candidate's runs need freshly loaded modules (not switchable in loaded
+   * modules, or reached while they load). Known after the reference run.
+   */
+  needsFresh(c: BugCandidate): boolean {
+    const id = this.byEdits.get(keyOf(c.file, c.edits));
+    const probe = id === undefined ? undefined : this.probeOf.get(id);
+    return probe === undefined || this.staticProbes.has(probe);
   }
 
   covering(file: string, edits: TextEdit[]): Set<string> | null {

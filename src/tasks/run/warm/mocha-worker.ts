@@ -145,9 +145,11 @@ async function run(r: Req): Promise<WorkerResult> {
     // The set probes go to: the running test's (its body and its each-hooks), else global.
     let testSet: Set<number> | null = null;
     runner.on('test', (t) => {
-      const id = idOf(t);
-      out.titles[id] = t.fullTitle();
+      // Titles are learnt once, from the reference run (the only one asked for coverage):
+      // sending 256 of them back after every run was IPC for nothing.
       if (r.coverage) {
+        const id = idOf(t);
+        out.titles[id] = t.fullTitle();
         testSet = new Set();
         cov.set(id, testSet);
         current = testSet;
@@ -169,7 +171,7 @@ async function run(r: Req): Promise<WorkerResult> {
     });
     runner.on('pending', (t) => {
       out.tests[idOf(t)] = 'skip';
-      out.titles[idOf(t)] = t.fullTitle();
+      if (r.coverage) out.titles[idOf(t)] = t.fullTitle();
     });
     runner.on('fail', (t, err) => {
       if (t.type === 'hook') return;
