@@ -32,14 +32,13 @@ type LocalSuite = SuiteRunner & { dispose(): void };
  * Warm mocha suites (one per worker) when the repo allows them and their reference run
  * agrees with the spawned one test for test; otherwise none (the caller spawns).
  */
-async function fastSuites(
+function startWarm(
   repo: RepoSnapshot,
   dir: string,
   detected: Detected,
   candidates: BugCandidate[],
-  ref: Reference,
   spec: GenSpec,
-): Promise<LocalSuite[]> {
+): MochaWarmSuite[] {
   if (spec.warm === 'none' || detected.runner !== 'mocha' || !warmEligible(repo)) return [];
   const ws = words(detected.segment ?? 'mocha');
   const at = ws.findIndex((w) => isBin(w, 'mocha') || isBin(w, '_mocha'));
@@ -56,6 +55,12 @@ async function fastSuites(
         coverage: process.env.LOOPSMITH_WARM_COVERAGE !== '0',
       }),
     );
+  return suites;
+}
+
+/** The warm suites, kept only when their reference agrees with the spawned one. */
+async function fastSuites(suites: MochaWarmSuite[], ref: Reference): Promise<LocalSuite[]> {
+  if (suites.length === 0) return [];
   const warmRef = await Promise.all(suites.map((s) => s.run({}, null)));
   const same = warmRef.every(
     (r) =>
@@ -90,17 +95,20 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
     runner: detected,
   });
   let suites: LocalSuite[] = [spawnSuite];
+  // The warm workers start (and load mocha and the suite) while the spawned reference runs.
+  const warmSuites = startWarm(repo, dir, detected, candidates, spec);
   try {
     let ref: Reference;
     try {
       ref = await referenceRun(spawnSuite);
     } catch (e) {
+      for (const s of warmSuites) s.dispose();
       const tail = spawnSuite.lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
       throw new UserError(
         `${dir}: ${(e as Error).message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
       );
     }
-    suites = await fastSuites(repo, dir, detected, candidates, ref, spec);
+    suites = await fastSuites(warmSuites, ref);
     if (suites.length === 0) {
       suites = [spawnSuite];
       for (let i = 1; i < workers; i++)
