@@ -16,7 +16,8 @@ export interface AgentChange {
 }
 
 /** Folders never read: dependencies, VCS data, the harness's own files. */
-const SKIP = new Set(['.git', 'node_modules', '.loopsmith', '.loopsmith-grade']);
+// `.tap`: tap's own run state (process info, coverage, results), written by every tap run.
+const SKIP = new Set(['.git', 'node_modules', '.loopsmith', '.loopsmith-grade', '.tap']);
 const MAX_FILE_BYTES = 2 << 20;
 const MAX_ENTRIES = 50_000;
 
