@@ -114,6 +114,27 @@ describe('grading reads every runner the task factory supports', { concurrency: 
         const noop = summary(join(work, 'noop'));
         assert.deepEqual(oracle.verdicts, { resolved: 1 }, JSON.stringify(oracle));
         assert.deepEqual(noop.verdicts, { unresolved: 1 }, JSON.stringify(noop));
+        if (name === 'mocha') {
+          // A merged store still knows where the checkout's node_modules is: its task grades.
+          const merged = join(work, 'merged.db');
+          await loopsmith(work, 'tasks', 'merge', db, '--out', merged);
+          await loopsmith(
+            work,
+            'rollout',
+            '--tasks',
+            merged,
+            '--model',
+            'oracle',
+            '--sandbox',
+            sandbox,
+            '--max-turns',
+            '20',
+            '--out',
+            join(work, 'merged-oracle'),
+          );
+          const m = summary(join(work, 'merged-oracle'));
+          assert.deepEqual(m.verdicts, { resolved: 1 }, JSON.stringify(m));
+        }
       } finally {
         rmSync(repo, { recursive: true, force: true });
         rmSync(work, { recursive: true, force: true });

@@ -13,6 +13,11 @@ interface Group {
   tasks: Task[];
   /** Whether the snapshot must be stored (it cannot be rebuilt from a generator seed). */
   storeFiles: boolean;
+  /**
+   * Where a local repository's tasks were made from (`local:/abs/path`): kept so the merged
+   * store still finds its installed node_modules, without which its tests cannot run.
+   */
+  localSource?: string;
 }
 
 function fromStore(path: string): Map<string, Group> {
@@ -23,7 +28,9 @@ function fromStore(path: string): Map<string, Group> {
       let g = groups.get(task.repoId);
       if (!g) {
         const repo = rebuildRepo(store, task.repoId);
-        g = { repo, tasks: [], storeFiles: store.repoInfo(task.repoId).files !== null };
+        const info = store.repoInfo(task.repoId);
+        g = { repo, tasks: [], storeFiles: info.files !== null };
+        if (info.source.startsWith('local:')) g.localSource = info.source;
         groups.set(task.repoId, g);
       }
       g.tasks.push(task);
@@ -83,7 +90,7 @@ export function mergeInto(out: string, inputs: string[]): MergeResult {
         const ids = store.extendTestIds(g.repo.repoId, named) ?? named;
         res.read += g.tasks.length;
         res.added += store.addRepo({
-          source: `merge:${inputs[k]}`,
+          source: g.localSource ?? `merge:${inputs[k]}`,
           seed: res.repos,
           repo: g.repo,
           split: g.tasks[0]?.split ?? 'train',
