@@ -44,13 +44,12 @@ export async function runAblations(
 ): Promise<AblationResult[]> {
   const out: AblationResult[] = [];
   const log = o.log;
-  const cmp = async (
-    ablation: AblationResult['ablation'],
-    suite: 's1' | 's2',
-    a: string,
-    b: string,
-    ckpts: [string, string],
-  ) => {
+  type Arm = [name: string, ckpt: string];
+  /** Evaluates both arms on `suite` (resumable eval runs) and compares them paired. */
+  const cmp = async (ablation: AblationResult['ablation'], suite: 's1' | 's2', A: Arm, B: Arm) => {
+    const [a, b] = [A[0], B[0]];
+    await evalOf(a, A[1], suite, suites[suite]);
+    await evalOf(b, B[1], suite, suites[suite]);
     const c = compareRuns(
       await readEvalRun(t(`eval/${a}-${suite}`)),
       await readEvalRun(t(`eval/${b}-${suite}`)),
@@ -60,8 +59,8 @@ export async function runAblations(
     const probe =
       runs.length > 0
         ? {
-            a: await probeCached(ckpts[0], runs, P.probeTasks, t(`eval/${a}-probe.json`)),
-            b: await probeCached(ckpts[1], runs, P.probeTasks, t(`eval/${b}-probe.json`)),
+            a: await probeCached(A[1], runs, P.probeTasks, t(`eval/${a}-probe.json`)),
+            b: await probeCached(B[1], runs, P.probeTasks, t(`eval/${b}-probe.json`)),
           }
         : null;
     out.push({ ablation, suite, comparison: c, probe });
@@ -91,12 +90,12 @@ export async function runAblations(
         log,
       );
     });
-    await evalOf('mid2.1', join(t('mid2-1'), 'ckpt'), 's1', suites.s1);
-    await evalOf('mid2.1-formatB', join(t('mid2-1-formatB'), 'ckpt'), 's1', suites.s1);
-    await cmp('format', 's1', 'mid2.1', 'mid2.1-formatB', [
-      join(t('mid2-1'), 'ckpt'),
-      join(t('mid2-1-formatB'), 'ckpt'),
-    ]);
+    await cmp(
+      'format',
+      's1',
+      ['mid2.1', join(t('mid2-1'), 'ckpt')],
+      ['mid2.1-formatB', join(t('mid2-1-formatB'), 'ckpt')],
+    );
   }
   if (abl.includes('curriculum')) {
     await timed('ablation curriculum', () => {
@@ -126,14 +125,13 @@ export async function runAblations(
         log,
       );
     });
-    for (const s of ['s1', 's2'] as const) {
-      await evalOf('mid2-ordered', join(t('mid2-2-ordered'), 'ckpt'), s, suites[s]);
-      await evalOf('mid2-shuffled', join(t('mid2-shuffled'), 'ckpt'), s, suites[s]);
-      await cmp('curriculum', s, 'mid2-ordered', 'mid2-shuffled', [
-        join(t('mid2-2-ordered'), 'ckpt'),
-        join(t('mid2-shuffled'), 'ckpt'),
-      ]);
-    }
+    for (const s of ['s1', 's2'] as const)
+      await cmp(
+        'curriculum',
+        s,
+        ['mid2-ordered', join(t('mid2-2-ordered'), 'ckpt')],
+        ['mid2-shuffled', join(t('mid2-shuffled'), 'ckpt')],
+      );
   }
   return out;
 }

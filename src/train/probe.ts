@@ -103,8 +103,10 @@ export async function turnProbe(
         const t = recs[next++].trajectory;
         const msgs = t.messages as Message[];
         let allExact = true;
+        let k = -1; // index of this assistant turn among the episode's assistant turns
         for (let i = 0; i < msgs.length; i++) {
           const want = msgs[i];
+          if (want.role === 'assistant') k++;
           if (want.role !== 'assistant' || !want.tool_calls?.length) continue;
           const r = await provider
             .complete({ messages: msgs.slice(0, i), tools: t.tools })
@@ -119,7 +121,6 @@ export async function turnProbe(
             break;
           }
           const m = sameTurn(want, r.message);
-          const k = msgs.slice(0, i).filter((x) => x.role === 'assistant').length;
           res.byTurn[k] ??= cell();
           add(res.byTurn[k], m);
           const tool = want.tool_calls[0].function.name;
