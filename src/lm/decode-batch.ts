@@ -1,14 +1,18 @@
 // Longer than 400 lines: one class owns the cache layout (transposed keys, values, the
-// mask) and every operation that reads or writes it.
+// mask, the shared prefix block) and every operation that reads or writes it.
 // Batched KV-cache decoding: `capacity` slots, each a sequence with its own cache and
 // length; one step advances slots 0..n-1 by one token each through the single-graph
 // decode step (decode-graph.ts). Prompts go through the batched training forward
 // (prefill), a shared prefix is prefilled once and copied to other slots (copySlot), and
 // finished sequences are compacted away by moving the last active slot into their place.
+// A group's prompt can instead live once in a shared block (setShared / attachShared):
+// each slot then caches only its own suffix, and the step graph attends over the block for
+// all rows at once (decode-shared.ts).
 import { allocActs } from './acts.js';
 import type { LoadedModel } from './checkpoint.js';
 import { headDim } from './config.js';
 import { decodeChunkGraph, decodeStepGraph } from './decode-graph.js';
+import { decodeSharedGraph } from './decode-shared.js';
 import { netFor } from './engine.js';
 import { type OrtGraph, type OrtTensor, ortGraph, ortTensor } from './kernels/ort.js';
 import { forward } from './network.js';
@@ -31,17 +35,21 @@ export function weightsFingerprint(flat: Float32Array): number {
 }
 
 type Built = { fp: number; threads: number; graph: OrtGraph };
-const graphs = new WeakMap<LoadedModel, Built>();
-const chunkGraphs = new WeakMap<LoadedModel, Built>();
+const builders = { step: decodeStepGraph, chunk: decodeChunkGraph, shared: decodeSharedGraph };
+type GraphKind = keyof typeof builders;
+const graphCaches = {
+  step: new WeakMap<LoadedModel, Built>(),
+  chunk: new WeakMap<LoadedModel, Built>(),
+  shared: new WeakMap<LoadedModel, Built>(),
+};
 
-/** The model's step (or chunk) graph, rebuilt when its weights (or the thread count) changed since the last call. */
-function stepGraph(model: LoadedModel, threads: number, chunk = false): OrtGraph {
+/** The model's graph of a kind, rebuilt when its weights (or the thread count) changed since the last call. */
+function stepGraph(model: LoadedModel, threads: number, kind: GraphKind = 'step'): OrtGraph {
   const fp = weightsFingerprint(model.paramSet.flat);
-  const cache = chunk ? chunkGraphs : graphs;
+  const cache = graphCaches[kind];
   const got = cache.get(model);
   if (got && got.fp === fp && got.threads === threads) return got.graph;
-  const build = chunk ? decodeChunkGraph : decodeStepGraph;
-  const graph = ortGraph(build(model.config, model.paramSet), { threads });
+  const graph = ortGraph(builders[kind](model.config, model.paramSet), { threads });
   cache.set(model, { fp, threads, graph });
   return graph;
 }
@@ -70,8 +78,15 @@ export interface BatchDecoderOptions {
  * cached length (+32) while the graph reads the caches without a copy.
  */
 export class BatchDecoder {
-  /** Tokens cached per slot (read-only for callers). */
+  /** Tokens cached per slot in its own cache (read-only for callers). */
   lens: Int32Array;
+  /** Positions of the shared block each slot uses before its own cache (0: none). */
+  private base: Int32Array;
+  /** The shared prefix block: per layer keys [Hkv, P, hd] and values transposed [Hkv, hd, P]. */
+  private shared = { len: 0, k: [] as Float32Array[], v: [] as Float32Array[] };
+  /** [1, P, rows * grp]: which block positions each row's queries see (decode-shared.ts). */
+  private smask = new Float32Array(0);
+  private sharedGraph: OrtGraph | null = null;
   private slots: number;
   private cap: number;
   /** Per layer the values, [slots, Hkv, cap, hd]: the B operand of probs @ V. */
@@ -113,6 +128,7 @@ export class BatchDecoder {
     this.graph = stepGraph(model, this.threads);
     this.slots = capacity;
     this.lens = new Int32Array(capacity);
+    this.base = new Int32Array(capacity);
     const f = (n: number) => new Float32Array(n);
     this.cap = 0;
     this.grow(Math.min(c.maxSeqLen, 64));
@@ -153,6 +169,9 @@ export class BatchDecoder {
     const lens = new Int32Array(S);
     lens.set(this.lens);
     this.lens = lens;
+    const base = new Int32Array(S);
+    base.set(this.base);
+    this.base = base;
     const f = (n: number) => new Float32Array(S * n);
     this.kv = f(2 * c.nLayers * c.nKvHeads * hd);
     this.x = f(c.dim);
@@ -162,6 +181,8 @@ export class BatchDecoder {
     this.probs = f(c.vocabSize);
     this.logp = f(c.vocabSize);
     this.invT = f(1).fill(1);
+    // Refilled every step: no contents to keep.
+    this.smask = new Float32Array(this.shared.len * S * (c.nHeads / c.nKvHeads));
     this.slots = S;
     this.fixed.key = '';
   }
@@ -195,7 +216,65 @@ export class BatchDecoder {
     this.mask.fill(0, slot * cap, slot * cap + T);
     this.mask.fill(-1e30, slot * cap + T, (slot + 1) * cap);
     this.lens[slot] = T;
+    this.base[slot] = 0;
     return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
+  }
+
+  /**
+   * Runs `ids` into the shared block (the old block dropped: slots that used it must be
+   * refilled before the next step) and returns the logits [V] after the last one (a copy).
+   */
+  setShared(ids: ArrayLike<number>): Float32Array {
+    const c = this.model.config;
+    const T = ids.length;
+    if (T === 0) throw new Error('prompt is empty');
+    if (T > c.maxSeqLen) throw new Error(`prompt of ${T} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
+    for (let i = 0; i < T; i++) checkId(ids[i], c.vocabSize);
+    const a = allocActs(c, 1, T, false);
+    forward(netFor(this.model), this.model.paramSet, a, ids);
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const grp = c.nHeads / kvh;
+    const sh = { len: T, k: [] as Float32Array[], v: [] as Float32Array[] };
+    for (let l = 0; l < c.nLayers; l++) {
+      const { kh, vh } = a.attn[l];
+      const K = new Float32Array(kvh * T * hd);
+      const V = new Float32Array(kvh * hd * T);
+      for (let j = 0; j < kvh; j++) {
+        // Kv head j appears (repeated) as query head j*grp in the forward's layout [H, T, hd].
+        const src = j * grp * T * hd;
+        K.set(kh.subarray(src, src + T * hd), j * T * hd);
+        for (let t = 0; t < T; t++)
+          for (let d = 0; d < hd; d++) V[(j * hd + d) * T + t] = vh[src + t * hd + d];
+      }
+      sh.k.push(K);
+      sh.v.push(V);
+    }
+    this.shared = sh;
+    this.smask = new Float32Array(T * this.slots * grp);
+    this.fixed.key = '';
+    return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
+  }
+
+  /** Length of the shared block (0: none). */
+  get sharedLen(): number {
+    return this.shared.len;
+  }
+
+  /** Makes a slot continue the shared block's first `len` positions with an empty cache of its own. */
+  attachShared(slot: number, len: number = this.shared.len): void {
+    this.checkSlot(slot);
+    if (!(Number.isInteger(len) && len >= 1 && len <= this.shared.len))
+      throw new Error(`attachShared: ${len} positions of a ${this.shared.len}-token block`);
+    this.base[slot] = len;
+    this.lens[slot] = 0;
+    this.mask.fill(-1e30, slot * this.cap, (slot + 1) * this.cap);
+  }
+
+  /** True when one of slots 0..n-1 uses the shared block. */
+  usesShared(n: number): boolean {
+    for (let r = 0; r < n; r++) if (this.base[r] > 0) return true;
+    return false;
   }
 
   /** Makes slot `to` a copy of slot `from` (cache and length): a shared prefix is computed once. */
@@ -211,26 +290,43 @@ export class BatchDecoder {
     }
     this.mask.copyWithin(to * this.cap, from * this.cap, (from + 1) * this.cap);
     this.lens[to] = this.lens[from];
+    this.base[to] = this.base[from];
   }
 
-  /** A copy of the first `len` cached positions of a slot (for a prefix cache). */
-  readSlot(slot: number, len: number = this.lens[slot]): SlotKv {
+  /** A copy of the first `len` positions of a slot's sequence, shared block included (for a prefix cache). */
+  readSlot(slot: number, len: number = this.base[slot] + this.lens[slot]): SlotKv {
     this.checkSlot(slot);
-    if (!(len >= 0 && len <= this.lens[slot]))
-      throw new Error(`readSlot: ${len} > ${this.lens[slot]} cached`);
+    const b = this.base[slot];
+    if (!(len >= 0 && len <= b + this.lens[slot]))
+      throw new Error(`readSlot: ${len} > ${b + this.lens[slot]} cached`);
     const c = this.model.config;
     const hd = headDim(c);
     const kvh = c.nKvHeads;
     const cap = this.cap;
     const out: SlotKv = { len, k: [], v: [] };
+    const fromBlock = Math.min(len, b);
+    const own = len - fromBlock;
+    const P = this.shared.len;
     for (let l = 0; l < c.nLayers; l++) {
       const K = new Float32Array(kvh * hd * len);
       const V = new Float32Array(kvh * len * hd);
       for (let j = 0; j < kvh; j++) {
+        if (fromBlock > 0) {
+          const sk = this.shared.k[l];
+          const sv = this.shared.v[l];
+          for (let t = 0; t < fromBlock; t++)
+            for (let d = 0; d < hd; d++) K[(j * hd + d) * len + t] = sk[(j * P + t) * hd + d];
+          for (let d = 0; d < hd; d++)
+            for (let t = 0; t < fromBlock; t++)
+              V[(j * len + t) * hd + d] = sv[(j * hd + d) * P + t];
+        }
         const base = (slot * kvh + j) * hd * cap;
-        V.set(this.nat[l].subarray(base, base + len * hd), j * len * hd);
+        V.set(this.nat[l].subarray(base, base + own * hd), (j * len + fromBlock) * hd);
         for (let d = 0; d < hd; d++)
-          K.set(this.tra[l].subarray(base + d * cap, base + d * cap + len), (j * hd + d) * len);
+          K.set(
+            this.tra[l].subarray(base + d * cap, base + d * cap + own),
+            (j * hd + d) * len + fromBlock,
+          );
       }
       out.k.push(K);
       out.v.push(V);
@@ -262,6 +358,7 @@ export class BatchDecoder {
     this.mask.fill(0, slot * cap, slot * cap + len);
     this.mask.fill(-1e30, slot * cap + len, (slot + 1) * cap);
     this.lens[slot] = len;
+    this.base[slot] = 0;
   }
 
   /**
@@ -276,11 +373,12 @@ export class BatchDecoder {
     const start = this.lens[slot];
     const Q = ids.length;
     if (start === 0) throw new Error('extend: the slot holds no prefix (prefill it)');
+    if (this.base[slot] > 0) throw new Error('extend: the slot continues the shared block');
     if (Q === 0) throw new Error('extend: no tokens');
     if (start + Q > c.maxSeqLen)
       throw new Error(`prompt of ${start + Q} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
     for (let i = 0; i < Q; i++) checkId(ids[i], c.vocabSize);
-    this.chunk ??= stepGraph(this.model, this.threads, true);
+    this.chunk ??= stepGraph(this.model, this.threads, 'chunk');
     this.grow(start + Q + 1);
     this.invT[0] = temp > 0 ? 1 / temp : 1;
     for (let o = 0; o < Q; o += CHUNK)
@@ -386,23 +484,28 @@ export class BatchDecoder {
     if (!(n >= 1 && n <= this.capacity && n <= ids.length))
       throw new Error(`step: ${n} rows for a batch of ${this.capacity} slots`);
     const emb = this.model.params.get('token_embd.weight') as Float32Array;
-    let P = 0;
+    let own = 0;
     for (let r = 0; r < n; r++) {
       checkId(ids[r], c.vocabSize);
-      const pos = this.lens[r];
+      const pos = this.base[r] + this.lens[r];
       if (pos === 0) throw new Error(`step: slot ${r} has no prompt (prefill it first)`);
       if (pos >= c.maxSeqLen) throw new Error(`context full: maxSeqLen ${c.maxSeqLen} reached`);
-      if (pos > P) P = pos;
+      if (this.lens[r] > own) own = this.lens[r];
       this.x.set(emb.subarray(ids[r] * D, (ids[r] + 1) * D), r * D);
       this.ropeRow(this.cos, this.sin, r, pos);
     }
-    this.grow(P + 1);
+    this.grow(own + 1);
     for (let r = 0; r < n; r++) {
       const t = typeof temp === 'number' ? temp : temp[r];
       this.invT[r] = t > 0 ? 1 / t : 1;
     }
-    const { feeds, fetches } = this.tensors(n);
-    this.graph.run(feeds, fetches);
+    const shared = this.usesShared(n);
+    const { feeds, fetches } = this.tensors(n, shared);
+    if (shared) {
+      this.fillSharedMask(n);
+      this.sharedGraph ??= stepGraph(this.model, this.threads, 'shared');
+      this.sharedGraph.run(feeds, fetches);
+    } else this.graph.run(feeds, fetches);
     const kvh = c.nKvHeads;
     const cap = this.cap;
     for (let l = 0; l < c.nLayers; l++) {
@@ -421,6 +524,21 @@ export class BatchDecoder {
     }
     for (let r = 0; r < n; r++) this.mask[r * cap + this.lens[r]++] = 0;
     return this.logits.subarray(0, n * c.vocabSize);
+  }
+
+  /** smask [1, P, n * grp]: column r*grp + g sees block positions below base[r]. */
+  private fillSharedMask(n: number): void {
+    const P = this.shared.len;
+    const grp = this.model.config.nHeads / this.model.config.nKvHeads;
+    const W = n * grp;
+    const m = this.smask;
+    for (let t = 0; t < P; t++) {
+      const o = t * W;
+      for (let r = 0; r < n; r++) {
+        const v = t < this.base[r] ? 0 : -1e30;
+        for (let g = 0; g < grp; g++) m[o + r * grp + g] = v;
+      }
+    }
   }
 
   /** The last step's next-token distribution: probs and logp [n, V] at its temperature (views). */
@@ -462,8 +580,9 @@ export class BatchDecoder {
     this.fixed.key = '';
   }
 
-  private tensors(n: number) {
-    const key = `${n}/${this.cap}`;
+  private tensors(n: number, shared: boolean) {
+    const P = shared ? this.shared.len : 0;
+    const key = `${n}/${this.cap}/${P}`;
     if (this.fixed.key === key) return this.fixed;
     const c = this.model.config;
     const hd = headDim(c);
@@ -478,6 +597,14 @@ export class BatchDecoder {
       splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
       invT: ortTensor(this.invT.subarray(0, n), [n, 1]),
     };
+    if (P > 0) {
+      const W = n * (c.nHeads / kvh);
+      feeds.smask = ortTensor(this.smask.subarray(0, P * W), [1, P, W]);
+      for (let l = 0; l < c.nLayers; l++) {
+        feeds[`sk${l}`] = ortTensor(this.shared.k[l], [kvh, P, hd]);
+        feeds[`sv${l}`] = ortTensor(this.shared.v[l], [kvh, hd, P]);
+      }
+    }
     const nv = [n, c.vocabSize];
     const fetches: Record<string, OrtTensor> = {
       logits: ortTensor(this.logits.subarray(0, n * c.vocabSize), nv),

@@ -79,7 +79,7 @@ function ropePairs(hd: number): OnnxTensor {
 }
 
 /** What a caller's attention adds to the shared network: names in, the attention output out. */
-interface Attention {
+export interface Attention {
   /** Feeds beyond x/cos/sin/invT (the cache and masks). */
   feeds: OnnxValue[];
   /** The layer's attention [rows, H * hd] from rotated q [rows, H*hd], k and v [rows, Hkv*hd]. */
@@ -113,7 +113,12 @@ export class GraphBuilder {
  * attention. Fetches logits / probs / logp (all rows, or the last) and kv
  * [2 * layers, rows, Hkv * hd].
  */
-function networkGraph(c: ModelConfig, p: ParamSet, att: Attention, g: GraphBuilder): Uint8Array {
+export function networkGraph(
+  c: ModelConfig,
+  p: ParamSet,
+  att: Attention,
+  g: GraphBuilder,
+): Uint8Array {
   const hd = headDim(c);
   const H = c.nHeads;
   const Hkv = c.nKvHeads;

@@ -10,7 +10,9 @@
 //
 // Prefix reuse: a finished sequence's KV cache is kept (generate-prefix.ts), and a prompt
 // that starts with kept tokens, e.g. the next turn of the same episode, copies them into
-// its slot and runs only its new tokens (decode-batch.ts extend).
+// its slot and runs only its new tokens (decode-batch.ts extend). A group's long prompt
+// (an RL group's first turn) goes once into the decoder's shared block instead, when no
+// live row uses the block; its rows attend over it together (decode-shared.ts).
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
@@ -18,6 +20,7 @@ import {
   type GenerateOptions,
   type GenerateResult,
   MAX_GROUP,
+  SHARED_PREFIX_MIN,
 } from './generate.js';
 import { PrefixCache } from './generate-prefix.js';
 import { Rng } from './rng.js';
@@ -69,9 +72,10 @@ export class GenerationServer {
   private readonly prefix: PrefixCache;
   /**
    * Batched steps run, and rows decoded over them (rows / steps = the mean batch); prompt
-   * tokens admitted, and how many of them came from the prefix cache instead of being run.
+   * tokens admitted, and how many of them came from the prefix cache instead of being run;
+   * group prompts kept once in the decoder's shared block instead of in each row's slot.
    */
-  readonly stats = { steps: 0, rows: 0, promptTokens: 0, reusedTokens: 0 };
+  readonly stats = { steps: 0, rows: 0, promptTokens: 0, reusedTokens: 0, sharedPrompts: 0 };
 
   constructor(
     private readonly model: LoadedModel,
@@ -219,6 +223,14 @@ export class GenerationServer {
     const dec = this.dec as BatchDecoder;
     const ids = job.promptIds;
     this.stats.promptTokens += ids.length;
+    // A group's prompt goes once into the shared block when no live row (slots below
+    // `slot`) still uses the block; its rows then cache only their own tokens.
+    if (job.G >= 2 && ids.length >= SHARED_PREFIX_MIN && !dec.usesShared(slot)) {
+      const logits = dec.setShared(ids);
+      dec.attachShared(slot);
+      this.stats.sharedPrompts++;
+      return logits;
+    }
     const hit = this.prefix.maxBytes > 0 ? this.prefix.lookup(ids) : null;
     if (!hit) return dec.prefill(slot, ids);
     this.stats.reusedTokens += hit.len;

@@ -3,9 +3,11 @@
 //   generate(model, promptIds, opts)          one sequence -> GenerateResult
 //   generateGroup(model, promptIds, G, opts)  G sequences from one prompt -> GenerateResult[]
 //
-// A group prefills the prompt once, copies its KV cache to G slots and decodes all G
-// together, one batched step (GEMMs, not G matvecs) per token; a sequence that stops is
-// compacted out of the batch. Sequence i of a group samples with seed + i and its own RNG,
+// A group prefills the prompt once and decodes all G together, one batched step (GEMMs,
+// not G matvecs) per token; a sequence that stops is compacted out of the batch. A prompt
+// of SHARED_PREFIX_MIN tokens or more is kept once, in the decoder's shared block, which
+// every row attends over in one product per head (decode-shared.ts); a shorter one is
+// copied to the G slots (there the extra nodes of the shared step cost more than it saves). Sequence i of a group samples with seed + i and its own RNG,
 // so it equals generate(..., { seed: seed + i }) up to float rounding, whatever the others
 // do. `ids` are exactly the sampled token ids (RL trains on them, never on re-tokenized
 // text) and `logprobs[k]` is log p(ids[k]) under softmax(logits / temperature) (temperature
@@ -57,6 +59,9 @@ export interface GenerateResult {
 
 /** Largest group one call decodes together. */
 export const MAX_GROUP = 64;
+
+/** Shortest prompt a group of 2+ keeps once in the shared block rather than in every slot (see dev/LOG.md "gen2"). */
+export const SHARED_PREFIX_MIN = 64;
 
 /** Checks options and fills defaults; throws a one-line error naming the bad field. */
 export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOptions> {
@@ -184,7 +189,12 @@ function makeDecoder(
   if (net.K !== refKernels) {
     const b = new BatchDecoder(model, G, { threads });
     return {
-      prefill: (ids) => b.prefill(0, ids),
+      prefill: (ids) => {
+        if (G < 2 || ids.length < SHARED_PREFIX_MIN) return b.prefill(0, ids);
+        const logits = b.setShared(ids);
+        b.attachShared(0);
+        return logits;
+      },
       copySlot: (f, t) => b.copySlot(f, t),
       step: (ids, n) => {
         b.step(ids, n, temp);
