@@ -74,7 +74,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     names: ['pipeline'],
     summaries: [
-      'The whole recipe: tasks -> teacher -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report',
+      'The whole recipe: tasks -> teacher -> induction -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report',
     ],
     load: async () => (await import('./pipeline.js')).registerPipeline,
   },

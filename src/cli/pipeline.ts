@@ -24,7 +24,7 @@ export function registerPipeline(program: Command): void {
   program
     .command('pipeline')
     .description(
-      'The whole recipe: tasks -> teacher -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report',
+      'The whole recipe: tasks -> teacher -> induction -> pretrain -> midtrain -> sft -> mid2 -> rl -> held-out eval -> report',
     )
     .option('--preset <name>', 'micro | tiny | small', 'tiny')
     .option('--out <dir>', 'output directory (rerun to resume)', 'runs/pipeline')

@@ -4,6 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ensureMallocTuning } from '../lm/malloc-tuning.js';
 import { evalRepos } from '../train/conv-data.js';
+import { INDUCTION_DEFAULTS, runInduction } from '../train/induction.js';
 import { runMid2 } from '../train/mid2.js';
 import { runMidtrain } from '../train/midtrain.js';
 import { runPretrain } from '../train/pretrain.js';
@@ -47,8 +48,7 @@ export const seedRange = (name: string) => (v: string) => {
 
 type Common = Omit<TrainConfig, 'snapshotEvery'> & { excludeStore?: string[] };
 
-function common(c: Command): Command {
-  const d = TRAIN_DEFAULTS;
+function common(c: Command, d: Omit<TrainConfig, 'from' | 'out'> = TRAIN_DEFAULTS): Command {
   return c
     .requiredOption('--from <ckpt>', 'checkpoint (or stage output directory) to start from')
     .requiredOption('--out <dir>', 'stage output directory (rerun with the same one to resume)')
@@ -107,7 +107,19 @@ const overflow = () =>
 export function registerTrain(program: Command): Command {
   const train = program
     .command('train')
-    .description('Train one stage of the recipe: pretrain, midtrain, sft, mid2, rl');
+    .description('Train one stage of the recipe: induction, pretrain, midtrain, sft, mid2, rl');
+
+  common(
+    train
+      .command('induction')
+      .description(
+        'Induction drills before code: random tokens with a span written twice, loss on the copy',
+      ),
+    INDUCTION_DEFAULTS,
+  ).action(async (o: Common) => {
+    ensureMallocTuning();
+    await act('induction', () => runInduction(pick(o)));
+  });
 
   common(
     train
@@ -124,7 +136,7 @@ export function registerTrain(program: Command): Command {
     .option('--local-max-mb <n>', 'cap on local code', num('--local-max-mb'), 4)
     .option(
       '--copy-fraction <x>',
-      'share of rows that repeat one span (teaches copying from context)',
+      'share of rows that are induction drills (teaches copying from context)',
       num('--copy-fraction'),
       0,
     )

@@ -46,7 +46,7 @@ export interface ReportData {
   ablation: Comparison[];
 }
 
-const STAGE_ORDER = ['pretrain', 'midtrain', 'sft', 'mid2', 'mid2-1', 'mid2-2', 'rl'];
+const STAGE_ORDER = ['induction', 'pretrain', 'midtrain', 'sft', 'mid2', 'mid2-1', 'mid2-2', 'rl'];
 
 async function readStage(dir: string): Promise<StageData> {
   const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8');

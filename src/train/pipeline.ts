@@ -2,7 +2,7 @@
 // complete (rerun the same command to resume after a kill):
 //
 //   tasks (train s1/s2, eval s1/s2 from disjoint seed ranges) -> teacher rollouts (oracle,
-//   real harness + sandbox) -> tokenizer -> init -> pretrain -> midtrain -> sft -> mid2.1 ->
+//   real harness + sandbox) -> tokenizer -> init -> induction -> pretrain -> midtrain -> sft -> mid2.1 ->
 //   mid2.2 -> rl -> held-out evaluation of every stage's checkpoint in the real harness ->
 //   summary table (summary.md / summary.json) and the report card (report.html).
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
 import { PRESETS, type Preset, stageSteps } from './presets.js';
 import { runPretrain } from './pretrain.js';
+import { runInduction } from './induction.js';
 import { probeCached } from './probe.js';
 import { atomicWrite } from './progress.js';
 import { runRl } from './rl.js';
@@ -191,9 +192,18 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
   // 4. The stages, each from the previous one's checkpoint.
   const results: Record<string, StageResult> = {};
   const st = stageSteps;
+  results.induction = await timed('induction', () =>
+    runInduction({ from: t('init'), out: t('induction'), ...st(P.induction) }, log),
+  );
   results.pretrain = await timed('pretrain', () =>
     runPretrain(
-      { from: t('init'), out: t('pretrain'), ...st(P.pretrain), corpus: corpusSpec },
+      {
+        from: t('induction'),
+        out: t('pretrain'),
+        ...st(P.pretrain),
+        copyFraction: P.pretrain.copyFraction,
+        corpus: corpusSpec,
+      },
       log,
     ),
   );
@@ -371,7 +381,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     const m = res.metrics;
     const full = stage.startsWith('mid2') || stage === 'rl';
     const q1 = full ? suites.s1 : quick(suites.s1);
-    const e1 = stage === 'pretrain' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
+    const e1 = stage === 'pretrain' || stage === 'induction' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
     const e2 = full ? await evalOf(stage, res.checkpoint, 's2', suites.s2) : null;
     const probe = await timed(`probe ${stage}`, () => probeOf(stage, res.checkpoint));
     const cell = (e: typeof e1) =>
@@ -398,7 +408,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
   );
   // The report card: a pure function of the stage outputs and eval runs written above.
   const inputs = [
-    ...['pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-1d', 'mid2-2']
+    ...['induction', 'pretrain', 'midtrain', 'sft', 'mid2-1', 'mid2-1d', 'mid2-2']
       .filter((d) => existsSync(t(d)))
       .map(t),
     t('eval'),

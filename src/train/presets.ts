@@ -28,7 +28,14 @@ export interface Preset {
   /** Drill repositories and drills per repo for light SFT. */
   drillRepos: number;
   drillsPerRepo: number;
-  pretrain: StageSteps;
+  /** Induction drills before code (src/train/induction.ts): the heads that copy form here. */
+  induction: StageSteps;
+  /**
+   * copyFraction: share of code rows replaced by induction drills, which keep the heads
+   * alive; lr: at 3e-3 pretraining erased the drilled heads in 800 steps, at 1e-3 it kept
+   * them (teacher-forced code copied 59% vs 11% without a source; dev/LOG.md).
+   */
+  pretrain: StageSteps & { copyFraction: number };
   midtrain: StageSteps & { codeFraction: number };
   sft: StageSteps;
   mid2: { s1: StageSteps; s2: StageSteps };
@@ -61,7 +68,8 @@ export const PRESETS: Record<string, Preset> = {
     localMb: 0,
     drillRepos: 2,
     drillsPerRepo: 3,
-    pretrain: { steps: 4, batch: 2, seq: 128, lr: 3e-3 },
+    induction: { steps: 4, batch: 4, seq: 64, lr: 1e-3 },
+    pretrain: { steps: 4, batch: 2, seq: 128, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 3, batch: 2, seq: 256, lr: 3e-3, codeFraction: 0.3 },
     sft: { steps: 3, batch: 1, seq: 1024, lr: 3e-3 },
     mid2: {
@@ -90,7 +98,8 @@ export const PRESETS: Record<string, Preset> = {
     localMb: 2,
     drillRepos: 60,
     drillsPerRepo: 3,
-    pretrain: { steps: 150, batch: 8, seq: 256, lr: 3e-3 },
+    induction: { steps: 1500, batch: 16, seq: 64, lr: 1e-3 },
+    pretrain: { steps: 150, batch: 8, seq: 256, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 80, batch: 4, seq: 2047, lr: 2e-3, codeFraction: 0.3 },
     sft: { steps: 40, batch: 4, seq: 2047, lr: 2e-3 },
     mid2: {
@@ -116,7 +125,8 @@ export const PRESETS: Record<string, Preset> = {
     localMb: 8,
     drillRepos: 300,
     drillsPerRepo: 3,
-    pretrain: { steps: 1500, batch: 8, seq: 512, lr: 3e-3 },
+    induction: { steps: 2000, batch: 16, seq: 64, lr: 1e-3 },
+    pretrain: { steps: 1500, batch: 8, seq: 512, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 600, batch: 4, seq: 2048, lr: 2e-3, codeFraction: 0.3 },
     sft: { steps: 200, batch: 4, seq: 2048, lr: 1.5e-3 },
     mid2: {

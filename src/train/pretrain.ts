@@ -17,10 +17,12 @@ export interface PretrainConfig extends TrainConfig {
   /** Held-out batches for the loss curve. @default 4 */
   heldoutBatches: number;
   /**
-   * Share of rows that are one span of code written twice. The second copy can only be
-   * predicted by copying from the context, which makes the attention heads that copy
-   * (induction heads) form early; the harness loop depends on exactly that skill: repeating a
-   * command, a path, a line from an observation. @default 0
+   * Share of rows that are induction drills (inductionRow): tokens drawn at random from the
+   * corpus with one span written twice, loss on the second copy only. The harness loop
+   * depends on copying from context (a command, a path, a line from an observation), and
+   * the attention heads that copy form only from a clean signal: the same span repeated
+   * inside real code, with loss on every token, taught nothing in 10M tokens, while drills
+   * form the heads in ~1k steps (dev/LOG.md, "train: copying"). @default 0
    */
   copyFraction: number;
 }
@@ -40,19 +42,27 @@ export function docStream(model: LoadedModel, docs: Doc[]): Int32Array {
 }
 
 /**
- * A row with one span written again later: span length and distance both random, so the
- * only way to predict the copy is to find the span's start by content (an induction head).
- * A fixed distance is learned as a positional shortcut that copies nothing else (measured:
+ * An induction drill of n tokens: each token drawn independently (draw), one span of random
+ * length written again at a random distance; the mask is 1 only where the next token is
+ * predictable by copying (the copy's 2nd token on). Random distances because a fixed one is
+ * learned as a positional shortcut that copies nothing else; independent tokens because
+ * loss on unpredictable tokens around the copy drowns its gradient (both measured:
  * dev/LOG.md, "train: copying").
  */
-export function copyRow(ids: number[], rng: { int(n: number): number }): number[] {
-  const n = ids.length;
-  const L = 8 + rng.int(Math.max(1, Math.floor(n / 2) - 8));
+export function inductionRow(
+  n: number,
+  draw: () => number,
+  rng: { int(n: number): number },
+): { ids: number[]; mask: number[] } {
+  if (n < 16) throw new Error(`inductionRow: a row of ${n} tokens is too short (need >= 16)`);
+  const L = 8 + rng.int(Math.floor(n / 2) - 7);
   const a = rng.int(n - 2 * L + 1);
   const b = a + L + rng.int(n - a - 2 * L + 1);
-  const out = ids.slice();
-  for (let i = 0; i < L; i++) out[b + i] = ids[a + i];
-  return out;
+  const ids = Array.from({ length: n }, draw);
+  const mask = new Array<number>(n).fill(0);
+  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i];
+  for (let i = 1; i < L; i++) mask[b + i] = 1;
+  return { ids, mask };
 }
 
 /** The pretraining data: random windows of the train stream, fixed windows of the held-out one. */
@@ -74,9 +84,10 @@ export function pretrainData(model: LoadedModel, cfg: PretrainConfig, T: number)
     next: (rng, B) => {
       // Uniform window starts over the stream (the engine's sampler, on our stream).
       const rows = Array.from({ length: B }, () => {
+        if (cfg.copyFraction > 0 && rng.next() < cfg.copyFraction)
+          return inductionRow(T + 1, () => train[rng.int(train.length)], rng);
         const s = rng.int(train.length - T);
-        let ids = Array.from(train.subarray(s, s + T + 1));
-        if (cfg.copyFraction > 0 && rng.next() < cfg.copyFraction) ids = copyRow(ids, rng);
+        const ids = Array.from(train.subarray(s, s + T + 1));
         return { ids, mask: ids.map(() => 1) };
       });
       return rowsToBatch(rows, T, pad);

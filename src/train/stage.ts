@@ -29,7 +29,7 @@ import { Trainer } from '../lm/trainer.js';
 import { atomicWrite, Progress } from './progress.js';
 
 /** The recipe's stages, in order. */
-export const STAGES = ['pretrain', 'midtrain', 'sft', 'mid2', 'rl'] as const;
+export const STAGES = ['induction', 'pretrain', 'midtrain', 'sft', 'mid2', 'rl'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** A user error in a stage's input (bad flag, missing file): the CLI prints it in one line, exit 2. */
