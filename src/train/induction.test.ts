@@ -60,7 +60,17 @@ test('the induction stage trains on drills and refuses a row too short to drill'
   assert.ok(tokens >= 300 * 16 * 7 && tokens <= 300 * 16 * 31, `${tokens} loss tokens`);
   const bad = spawnSync(
     process.execPath,
-    [join(import.meta.dirname, '../cli/main.js'), 'train', 'induction', '--from', init, '--out', join(dir, 'x'), '--seq', '8'],
+    [
+      join(import.meta.dirname, '../cli/main.js'),
+      'train',
+      'induction',
+      '--from',
+      init,
+      '--out',
+      join(dir, 'x'),
+      '--seq',
+      '8',
+    ],
     { encoding: 'utf8' },
   );
   assert.equal(bad.status, 2);

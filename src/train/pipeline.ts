@@ -26,11 +26,11 @@ import { evalRepos } from './conv-data.js';
 import { buildCorpus, CORPUS_DEFAULTS } from './corpus.js';
 import { type CurvePoint, runCurve } from './curve.js';
 import { runDagger } from './dagger.js';
+import { runInduction } from './induction.js';
 import { runMid2 } from './mid2.js';
 import { runMidtrain } from './midtrain.js';
 import { PRESETS, type Preset, stageSteps } from './presets.js';
 import { runPretrain } from './pretrain.js';
-import { runInduction } from './induction.js';
 import { probeCached } from './probe.js';
 import { atomicWrite } from './progress.js';
 import { runRl } from './rl.js';
@@ -381,7 +381,10 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
     const m = res.metrics;
     const full = stage.startsWith('mid2') || stage === 'rl';
     const q1 = full ? suites.s1 : quick(suites.s1);
-    const e1 = stage === 'pretrain' || stage === 'induction' ? null : await evalOf(stage, res.checkpoint, 's1', q1);
+    const e1 =
+      stage === 'pretrain' || stage === 'induction'
+        ? null
+        : await evalOf(stage, res.checkpoint, 's1', q1);
     const e2 = full ? await evalOf(stage, res.checkpoint, 's2', suites.s2) : null;
     const probe = await timed(`probe ${stage}`, () => probeOf(stage, res.checkpoint));
     const cell = (e: typeof e1) =>
