@@ -84,7 +84,7 @@ export class BatchDecoder {
   private base: Int32Array;
   /** The shared prefix block: per layer keys [Hkv, P, hd] and values transposed [Hkv, hd, P]. */
   private shared = { len: 0, k: [] as Float32Array[], v: [] as Float32Array[] };
-  /** [1, P, rows * grp]: which block positions each row's queries see (decode-shared.ts). */
+  /** [rows, 1, 1, P]: which block positions each row sees (decode-shared.ts). */
   private smask = new Float32Array(0);
   private sharedGraph: OrtGraph | null = null;
   private slots: number;
@@ -182,7 +182,7 @@ export class BatchDecoder {
     this.logp = f(c.vocabSize);
     this.invT = f(1).fill(1);
     // Refilled every step: no contents to keep.
-    this.smask = new Float32Array(this.shared.len * S * (c.nHeads / c.nKvHeads));
+    this.smask = new Float32Array(S * this.shared.len);
     this.slots = S;
     this.fixed.key = '';
   }
@@ -251,7 +251,7 @@ export class BatchDecoder {
       sh.v.push(V);
     }
     this.shared = sh;
-    this.smask = new Float32Array(T * this.slots * grp);
+    this.smask = new Float32Array(this.slots * T);
     this.fixed.key = '';
     return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
   }
@@ -526,18 +526,12 @@ export class BatchDecoder {
     return this.logits.subarray(0, n * c.vocabSize);
   }
 
-  /** smask [1, P, n * grp]: column r*grp + g sees block positions below base[r]. */
+  /** smask [n, 1, 1, P]: row r sees the block positions below base[r]. */
   private fillSharedMask(n: number): void {
     const P = this.shared.len;
-    const grp = this.model.config.nHeads / this.model.config.nKvHeads;
-    const W = n * grp;
-    const m = this.smask;
-    for (let t = 0; t < P; t++) {
-      const o = t * W;
-      for (let r = 0; r < n; r++) {
-        const v = t < this.base[r] ? 0 : -1e30;
-        for (let g = 0; g < grp; g++) m[o + r * grp + g] = v;
-      }
+    for (let r = 0; r < n; r++) {
+      this.smask.fill(0, r * P, r * P + this.base[r]);
+      this.smask.fill(-1e30, r * P + this.base[r], (r + 1) * P);
     }
   }
 
@@ -594,15 +588,17 @@ export class BatchDecoder {
       cos: ortTensor(this.cos.subarray(0, n * this.ropeN), [n, this.ropeN]),
       sin: ortTensor(this.sin.subarray(0, n * this.ropeN), [n, this.ropeN]),
       mask: ortTensor(this.mask.subarray(0, n * T), [n, 1, 1, T]),
-      splitT: ortTensor(BigInt64Array.of(BigInt(T), 1n), [2]),
+      splitT: ortTensor(
+        P > 0 ? BigInt64Array.of(BigInt(P), BigInt(T), 1n) : BigInt64Array.of(BigInt(T), 1n),
+        [P > 0 ? 3 : 2],
+      ),
       invT: ortTensor(this.invT.subarray(0, n), [n, 1]),
     };
     if (P > 0) {
-      const W = n * (c.nHeads / kvh);
-      feeds.smask = ortTensor(this.smask.subarray(0, P * W), [1, P, W]);
+      feeds.smask = ortTensor(this.smask.subarray(0, n * P), [n, 1, 1, P]);
       for (let l = 0; l < c.nLayers; l++) {
-        feeds[`sk${l}`] = ortTensor(this.shared.k[l], [kvh, P, hd]);
-        feeds[`sv${l}`] = ortTensor(this.shared.v[l], [kvh, hd, P]);
+        feeds[`sk${l}`] = ortTensor(this.shared.k[l], [kvh, 1, P, hd]);
+        feeds[`sv${l}`] = ortTensor(this.shared.v[l], [kvh, 1, hd, P]);
       }
     }
     const nv = [n, c.vocabSize];

@@ -7,18 +7,20 @@
 // bytes it reads (~12-20 GB/s on one core here, see dev/LOG.md "gen2"), and a group's rows
 // share most of those bytes.
 //
-// The two parts are merged by log-sum-exp (each part's max and sum of exponentials), so this
-// is the function attention over [prefix, suffix, new] in one cache computes; only the
-// summation order differs. The prefix part stays in the layout its MatMul produces,
-// [Hkv, P, B*grp]: the prefix keys and values are MatMul's A operand, streamed from the
-// feed, while the small queries / weights are the B operand MLAS packs (as B, the prefix
-// would be copied into packed panels every call: 2x slower, measured), and only the
-// [.., hd + 2] results move to the rows' layout (a big Transpose costs ~2 ns an element).
+// The prefix scores join the suffix and new-token scores in one softmax, so this is the
+// function attention over [prefix, suffix, new] in one cache computes; only the summation
+// order differs. Layout: the prefix keys [P, hd] and values [hd, P] are MatMul's A
+// operand, streamed from the feed, while the small queries / weights [.., B*grp] are the
+// B operand MLAS packs (as B, the prefix would be copied into packed panels every call:
+// ~2x slower, measured); the [P, B*grp] products are then moved to the rows' layout by
+// transposes that move one axis or whole blocks (a general 4-d permutation costs ~2 ns an
+// element in onnxruntime, measured). A log-sum-exp merge of the two parts kept in their own
+// layouts was 1-10% slower (more elementwise nodes over [P, B*grp]).
 //
-// Feeds beyond the plain step's: sk<l> [Hkv, P, hd] (prefix keys), sv<l> [Hkv, hd, P]
-// (values transposed) and smask [1, P, B*grp] (column r*grp + g: 0 over the prefix positions
-// row r uses, -1e30 beyond; a row may use the first p <= P positions, or none); splitT =
-// [T, 1] as in the plain step. Fetches as the plain step.
+// Feeds beyond the plain step's: sk<l> [Hkv, 1, P, hd] (prefix keys), sv<l> [Hkv, 1, hd, P]
+// (values transposed), smask [B, 1, 1, P] (0 over the prefix positions row r uses, -1e30
+// beyond; a row may use the first p <= P positions, or none) and splitT = [P, T, 1].
+// Fetches as the plain step.
 import { headDim, type ModelConfig } from './config.js';
 import { GraphBuilder, networkGraph } from './decode-graph.js';
 import type { OnnxValue } from './kernels/onnx.js';
@@ -35,24 +37,24 @@ export function decodeSharedGraph(c: ModelConfig, p: ParamSet): Uint8Array {
   g.i64('shKt', [0, Hkv, hd, 1]);
   g.i64('shV', [0, Hkv, 1, hd]);
   g.i64('shO', [0, H * hd]);
-  g.i64('sh3', [0, 0, -1]);
-  g.i64('shR', [0, -1, grp, hd + 2]);
-  g.i64('ax1', [1]);
-  g.i64('ax3', [3]);
-  g.i64('splitS', [hd, 1, 1]);
+  g.i64('shQs', [Hkv, 1, hd, -1]);
+  // 0 copies the input's dimension, so P need not be known here.
+  g.i64('shS4', [0, -1, grp, 0]);
+  g.i64('shPs', [0, 1, -1, 0]);
+  g.i64('shOs', [Hkv, hd, -1, grp]);
   const feeds: OnnxValue[] = [
     { name: 'mask', dims: ['B', 1, 1, 'T'] },
-    { name: 'smask', dims: [1, 'P', 'BG'] },
-    { name: 'splitT', dims: [2], elemType: 7 },
+    { name: 'smask', dims: ['B', 1, 1, 'P'] },
+    { name: 'splitT', dims: [3], elemType: 7 },
   ];
   for (let l = 0; l < c.nLayers; l++)
     feeds.push(
       { name: `pk${l}`, dims: ['B', Hkv, hd, 'T'] },
       { name: `pv${l}`, dims: ['B', Hkv, 'T', hd] },
-      { name: `sk${l}`, dims: [Hkv, 'P', hd] },
-      { name: `sv${l}`, dims: [Hkv, hd, 'P'] },
+      { name: `sk${l}`, dims: [Hkv, 1, 'P', hd] },
+      { name: `sv${l}`, dims: [Hkv, 1, hd, 'P'] },
     );
-  const keep = { keepdims: { i: 1 } };
+  const tr = (perm: number[]) => ({ perm: { ints: perm } });
   return networkGraph(
     c,
     p,
@@ -62,43 +64,27 @@ export function decodeSharedGraph(c: ModelConfig, p: ParamSet): Uint8Array {
       layer(l, q, k, v, g) {
         const one = g.one.bind(g);
         const q4 = one('Reshape', [q, 'shQ']);
-        // Prefix, in [Hkv, P, B*grp]: one [P, hd] @ [hd, B*grp] product per kv head for every
-        // row's queries, softmax statistics over axis 1, the unnormalised output [Hkv, hd, B*grp].
-        const qs = one('Reshape', [
-          one('Transpose', [q4], { perm: { ints: [1, 3, 0, 2] } }),
-          'sh3',
-        ]);
-        const s = one('Add', [one('MatMul', [`sk${l}`, qs]), 'smask']);
-        const mS = one('ReduceMax', [s], { axes: { ints: [1] }, ...keep });
-        const eS = one('Exp', [one('Sub', [s, mS])]);
-        const lS = one('ReduceSum', [eS, 'ax1'], keep);
-        const oS = one('MatMul', [`sv${l}`, eS]);
-        // The three to the rows' layout [B, Hkv, grp, hd + 2] in one small transpose.
-        const st = one('Concat', [oS, mS, lS], { axis: { i: 1 } });
-        const st4 = one('Reshape', [one('Transpose', [st], { perm: { ints: [0, 2, 1] } }), 'shR']);
-        const [oS4, mS4, lS4] = g.op(
-          'Split',
-          [one('Transpose', [st4], { perm: { ints: [1, 0, 2, 3] } }), 'splitS'],
-          { axis: { i: 3 } },
-          3,
-        );
-        // Suffix and new token: per row, as in the plain step, unnormalised.
+        // Prefix: one [P, hd] @ [hd, B*grp] product per kv head for every row's queries.
+        const qs = one('Reshape', [one('Transpose', [q4], tr([1, 3, 0, 2])), 'shQs']);
+        const sT = one('MatMul', [`sk${l}`, qs]); // [Hkv, 1, P, B*grp]
+        const s4 = one('Reshape', [one('Transpose', [sT], tr([0, 1, 3, 2])), 'shS4']);
+        const sShared = one('Add', [one('Transpose', [s4], tr([1, 0, 2, 3])), 'smask']);
+        // Suffix and new token: per row, as in the plain step.
         const sPast = one('Add', [one('MatMul', [q4, `pk${l}`]), 'mask']);
         const sNew = one('MatMul', [q4, one('Reshape', [k, 'shKt'])]);
-        const sR = one('Concat', [sPast, sNew], { axis: { i: 3 } });
-        const mR = one('ReduceMax', [sR], { axes: { ints: [3] }, ...keep });
-        const eR = one('Exp', [one('Sub', [sR, mR])]);
-        const lR = one('ReduceSum', [eR, 'ax3'], keep);
-        const [ePast, eNew] = g.op('Split', [eR, 'splitT'], { axis: { i: 3 } }, 2);
-        const vNew = one('Mul', [eNew, one('Reshape', [v, 'shV'])]);
-        const oR = one('Add', [one('MatMul', [ePast, `pv${l}`]), vNew]);
-        // Log-sum-exp merge of the two parts.
-        const m = one('Max', [mS4, mR]);
-        const aS = one('Exp', [one('Sub', [mS4, m])]);
-        const aR = one('Exp', [one('Sub', [mR, m])]);
-        const den = one('Add', [one('Mul', [aS, lS4]), one('Mul', [aR, lR])]);
-        const num = one('Add', [one('Mul', [aS, oS4]), one('Mul', [aR, oR])]);
-        return one('Reshape', [one('Div', [num, den]), 'shO']);
+        const pr = one('Softmax', [one('Concat', [sShared, sPast, sNew], { axis: { i: 3 } })], {
+          axis: { i: 3 },
+        });
+        const [pShared, pPast, pNew] = g.op('Split', [pr, 'splitT'], { axis: { i: 3 } }, 3);
+        // Back to [Hkv, 1, P, B*grp] for the values product [hd, P] @ [P, B*grp].
+        const pT = one('Reshape', [one('Transpose', [pShared], tr([1, 0, 2, 3])), 'shPs']);
+        const ps = one('Transpose', [pT], tr([0, 1, 3, 2]));
+        const o4 = one('Reshape', [one('MatMul', [`sv${l}`, ps]), 'shOs']); // [Hkv, hd, B, grp]
+        const oShared = one('Transpose', [o4], tr([2, 0, 3, 1]));
+        const vNew = one('Mul', [pNew, one('Reshape', [v, 'shV'])]);
+        const o = one('Add', [one('Add', [one('MatMul', [pPast, `pv${l}`]), vNew]), oShared]);
+        // [B, Hkv, grp, hd] is already head-major (head h = kv head * grp + g).
+        return one('Reshape', [o, 'shO']);
       },
     },
     g,

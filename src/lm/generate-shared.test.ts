@@ -10,7 +10,7 @@ import { generate, generateGroup, initModel, netFor } from './model.js';
 
 // Grouped-query (1 kv head for 2 query heads) and full multi-head attention.
 const models = [1, 2].map((kv) => {
-  const m = initModel(deriveConfig(2, { vocabSize: 300, maxSeqLen: 192, nKvHeads: kv }), 5 + kv);
+  const m = initModel(deriveConfig(2, { vocabSize: 300, maxSeqLen: 224, nKvHeads: kv }), 5 + kv);
   // Peaked logits, so greedy choices are clear-cut.
   for (let i = 0; i < m.paramSet.flat.length; i++) m.paramSet.flat[i] *= 4;
   return m;
@@ -66,7 +66,7 @@ test('rows over the shared block (whole, part, none) step like separate referenc
       close(a.v[l], want.v[l], 1e-4, `values layer ${l}`);
     }
     assert.throws(() => b.extend(0, [1]), /extend: the slot continues the shared block/);
-    assert.throws(() => b.attachShared(3, long.length + 1), /attachShared: 81 positions/);
+    assert.throws(() => b.attachShared(3, long.length + 1), /attachShared: 145 positions/);
   }
 });
 
@@ -89,9 +89,9 @@ test('a group over a shared prompt equals single-sequence generation, greedy and
       assert.equal(g.finishReason, s.finishReason);
       close(g.logprobs, s.logprobs, TOL, `sequence ${i} logprobs`);
     });
-    // The context limit still ends a row: prompt 80 + 112 = maxSeqLen 192.
+    // The context limit still ends a row.
     for (const g of generateGroup(model, long, 2, { maxTokens: 500, temperature: 1 }))
-      assert.equal(g.ids.length, 192 - long.length + 1);
+      assert.equal(g.ids.length, model.config.maxSeqLen - long.length + 1);
   }
 });
 
@@ -128,7 +128,7 @@ test('the worker keeps one group prompt in the shared block while other requests
 
 test('at initial weights a shared-prompt group gives the single-sequence logprobs to 1e-5', () => {
   const model = initModel(deriveConfig(2, { vocabSize: 512, maxSeqLen: 256 }), 11);
-  const prompt = Array.from({ length: 150 }, (_, i) => (i * 17 + 3) % 512);
+  const prompt = Array.from({ length: 160 }, (_, i) => (i * 17 + 3) % 512);
   const opts = { maxTokens: 32, temperature: 1, seed: 5 };
   const group = generateGroup(model, prompt, 4, opts);
   group.forEach((g, i) => {

@@ -5,7 +5,7 @@
 //
 // A group prefills the prompt once and decodes all G together, one batched step (GEMMs,
 // not G matvecs) per token; a sequence that stops is compacted out of the batch. A prompt
-// of SHARED_PREFIX_MIN tokens or more is kept once, in the decoder's shared block, which
+// of SHARED_PREFIX_MIN (128) tokens or more is kept once, in the decoder's shared block, which
 // every row attends over in one product per head (decode-shared.ts); a shorter one is
 // copied to the G slots (there the extra nodes of the shared step cost more than it saves). Sequence i of a group samples with seed + i and its own RNG,
 // so it equals generate(..., { seed: seed + i }) up to float rounding, whatever the others
@@ -61,7 +61,7 @@ export interface GenerateResult {
 export const MAX_GROUP = 64;
 
 /** Shortest prompt a group of 2+ keeps once in the shared block rather than in every slot (see dev/LOG.md "gen2"). */
-export const SHARED_PREFIX_MIN = 64;
+export const SHARED_PREFIX_MIN = 128;
 
 /** Checks options and fills defaults; throws a one-line error naming the bad field. */
 export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOptions> {

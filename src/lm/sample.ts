@@ -72,9 +72,11 @@ export function sampleDist(
   rng: Rng,
 ): { id: number; logprob: number } {
   const V = probs.length;
-  let arg = 0;
-  for (let i = 1; i < V; i++) if (probs[i] > probs[arg]) arg = i;
-  if (temp === 0) return { id: arg, logprob: logp[arg] };
+  if (temp === 0) {
+    let arg = 0;
+    for (let i = 1; i < V; i++) if (probs[i] > probs[arg]) arg = i;
+    return { id: arg, logprob: logp[arg] };
+  }
   let floor = 0;
   let mass = 0;
   if (topP < 1) {
@@ -93,7 +95,8 @@ export function sampleDist(
     for (let i = 0; i < V; i++) mass += probs[i];
   }
   let r = rng.next() * mass;
-  let last = arg;
+  // Some token is >= floor (floor is one of the probabilities), so `last` is always set.
+  let last = 0;
   for (let i = 0; i < V; i++) {
     if (probs[i] < floor) continue;
     last = i;
