@@ -1,15 +1,34 @@
 // Validation by execution: a candidate bug becomes a task only when its tests say so.
 // Reference run once per repo; per candidate: run the tests that can see the change, then a
-// second, full run that must agree (F2P stable) and gives the exact pass-to-pass set.
+// second, full run that must agree (F2P stable) and gives the exact pass-to-pass set. Suites
+// with cheap runs (a warm process) stop the first run at its first failing test instead and
+// re-run the full run's F2P alone for stability: see `bails`.
 import type { BugCandidate, TestRunResult, TestStatus, TextEdit } from './types.js';
 
 /** Test results plus load errors per test file (a file that failed to load has no test entries). */
 export type SuiteResult = TestRunResult & { fileErrors?: Record<string, string> };
 
 /** Something that runs a repository's tests with some files replaced. */
+/** How one run goes. */
+export interface RunOptions {
+  /** Stop at the first failing test (the other selected tests may not run). @default false */
+  bail?: boolean;
+}
+
 export interface SuiteRunner {
   /** Runs the tests; `only` restricts to those ids when the runner supports it (null = all). */
-  run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult>;
+  run(
+    overrides: Record<string, string>,
+    only: Set<string> | null,
+    options?: RunOptions,
+  ): Promise<SuiteResult>;
+  /**
+   * Runs are cheap (a warm process): a candidate with known covering tests first runs them
+   * only until one fails; a survivor still runs them all. Then the full run gives F2P and
+   * P2P, and F2P alone runs once more (stable: failing in both). One short run replaces the
+   * covering tests run to the end. @default false
+   */
+  readonly bails?: boolean;
   /** Test ids that execute the edited code, or null when unknown (then every test runs). */
   covering?(file: string, edits: TextEdit[]): Set<string> | null;
   /**
@@ -17,6 +36,8 @@ export interface SuiteRunner {
    * run covers the whole suite, not just the files holding covering tests. @default false
    */
   readonly sharedState?: boolean;
+  /** The kept task's confirming run is the whole suite even when tests were selected. */
+  readonly confirmAll?: boolean;
 }
 
 export type DropReason =
@@ -143,7 +164,14 @@ export async function validate(
   const only = selection(suite, bugs);
   if (only !== null && only.size === 0) return { ok: false, reason: 'uncovered' };
 
-  const first = await suite.run(changed, only);
+  const confirm =
+    only === null || suite.sharedState || suite.confirmAll
+      ? null
+      : sameFiles(Object.keys(ref.tests), only);
+  const ran = (id: string) => confirm === null || confirm.has(id);
+  // A fresh-loaded candidate (no coverage) pays for every run's reload: no third run then.
+  const bail = suite.bails === true && only !== null && process.env.LOOPSMITH_BAIL !== '0';
+  const first = await suite.run(changed, only, { bail });
   if (first.timedOut) return { ok: false, reason: 'timeout' };
   const candidates = only ?? ref.pass;
   const f2p = [...candidates].filter((id) => ref.pass.has(id) && failed(first, id));
@@ -156,19 +184,29 @@ export async function validate(
   // test file that holds a covering test: module state is per test file (as under
   // node --test), so tests in other files never execute the change and keep their
   // reference outcome.
-  const confirm =
-    only === null || suite.sharedState ? null : sameFiles(Object.keys(ref.tests), only);
   const second = await suite.run(changed, confirm);
   if (second.timedOut) return { ok: false, reason: 'timeout' };
-  const ran = (id: string) => confirm === null || confirm.has(id);
   const f2p2 = [...ref.pass].filter((id) => ran(id) && failed(second, id));
-  if (f2p2.length !== f2p.length || !f2p.every((id) => f2p2.includes(id))) {
+  let verdict = first;
+  if (bail) {
+    // The bailed run saw the first failures only: they must be among the full run's F2P,
+    // and the full run's F2P must fail again on its own.
+    if (!f2p.every((id) => f2p2.includes(id)))
+      return { ok: false, reason: 'flaky', detail: `F2P ${f2p.length} then ${f2p2.length}` };
+    const third = await suite.run(changed, new Set(f2p2));
+    if (third.timedOut) return { ok: false, reason: 'timeout' };
+    const again = f2p2.filter((id) => failed(third, id));
+    if (again.length !== f2p2.length)
+      return { ok: false, reason: 'flaky', detail: `F2P ${f2p2.length} then ${again.length}` };
+    f2p.splice(0, f2p.length, ...f2p2);
+    verdict = second;
+  } else if (f2p2.length !== f2p.length || !f2p.every((id) => f2p2.includes(id))) {
     return { ok: false, reason: 'flaky', detail: `F2P ${f2p.length} then ${f2p2.length}` };
   }
   const p2p = [...ref.pass].filter((id) => (ran(id) ? second.tests[id] === 'pass' : true));
   if (p2p.length === 0) return { ok: false, reason: 'no_p2p' };
   const failures: Record<string, string> = {};
-  for (const id of f2p) failures[id] = failureOf(first, id);
+  for (const id of f2p) failures[id] = failureOf(verdict, id);
   return {
     ok: true,
     failToPass: f2p.sort(),

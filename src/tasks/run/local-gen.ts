@@ -15,6 +15,7 @@ import { describeTask } from './describe.js';
 import { type Detected, detectRunner } from './runners/detect.js';
 import { isBin, words } from './runners/script.js';
 import { SpawnSuite } from './spawn.js';
+import { JestWarmSuite } from './warm/jest-suite.js';
 import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
 
 /** Candidates per chunk (one progress row each). */
@@ -58,10 +59,36 @@ function startWarm(
   return suites;
 }
 
+/** Warm jest suites (one per worker), unless --warm none. */
+function startJest(
+  repo: RepoSnapshot,
+  dir: string,
+  detected: Detected,
+  spec: GenSpec,
+): JestWarmSuite[] {
+  if (spec.warm === 'none' || detected.runner !== 'jest') return [];
+  return Array.from(
+    { length: Math.max(1, spec.workers) },
+    () =>
+      new JestWarmSuite(repo, {
+        nodeModulesFrom: dir,
+        segment: detected.segment,
+        timeoutMs: Math.max(spec.timeoutMs, 60_000),
+        select: process.env.LOOPSMITH_SELECT !== '0',
+      }),
+  );
+}
+
 /** The warm suites, kept only when their reference agrees with the spawned one. */
-async function fastSuites(suites: MochaWarmSuite[], ref: Reference): Promise<LocalSuite[]> {
+async function fastSuites(
+  suites: (MochaWarmSuite | JestWarmSuite)[],
+  ref: Reference,
+): Promise<LocalSuite[]> {
   if (suites.length === 0) return [];
   const warmRef = await Promise.all(suites.map((s) => s.run({}, null)));
+  suites.forEach((s, i) => {
+    if (s instanceof JestWarmSuite) s.learn(ref, warmRef[i].durationMs);
+  });
   const same = warmRef.every(
     (r) =>
       Object.keys(r.tests).length === Object.keys(ref.tests).length &&
@@ -69,12 +96,38 @@ async function fastSuites(suites: MochaWarmSuite[], ref: Reference): Promise<Loc
   );
   if (!same) {
     process.stderr.write(
-      'warm mocha run disagrees with the spawned reference run; validating by spawning (slower)\n',
+      'warm run disagrees with the spawned reference run; validating by spawning (slower)\n',
     );
     for (const s of suites) s.dispose();
     return [];
   }
   return suites;
+}
+
+/**
+ * Test-file selection stays on only when the narrowed command, run on the clean repository
+ * for one test file, reports exactly that file's reference results.
+ */
+async function checkSelection(suites: SpawnSuite[], ref: Reference): Promise<void> {
+  if (!suites.map((s) => s.learn(ref)).every(Boolean)) return;
+  const byFile = new Map<string, string[]>();
+  for (const id of Object.keys(ref.tests)) {
+    const f = id.slice(0, id.indexOf(' > '));
+    byFile.set(f, [...(byFile.get(f) ?? []), id]);
+  }
+  // The smallest test file: the cheapest check.
+  const [, ids] = [...byFile].sort((a, b) => a[1].length - b[1].length)[0] ?? [];
+  const r = ids ? await suites[0].run({}, new Set(ids)) : null;
+  const same =
+    r !== null &&
+    Object.keys(r.tests).length === ids.length &&
+    ids.every((id) => r.tests[id] === ref.tests[id]);
+  if (!same) {
+    process.stderr.write(
+      'test-file selection disagrees with the reference run; every candidate runs the whole suite (slower)\n',
+    );
+    for (const s of suites) s.unselect();
+  }
 }
 
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
@@ -89,14 +142,20 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
   let candidates = bugCandidates(repo, rng.fork('candidates'), {
     maxPerKind: spec.maxPerKind * 10,
   });
+  // Test-file selection (off for measuring: bench/tasks-runners.bench.ts).
+  const select = process.env.LOOPSMITH_SELECT !== '0';
   const spawnSuite = new SpawnSuite(repo, {
     timeoutMs: Math.max(spec.timeoutMs, 60_000),
     nodeModulesFrom: dir,
     runner: detected,
+    select,
   });
   let suites: LocalSuite[] = [spawnSuite];
   // The warm workers start (and load mocha and the suite) while the spawned reference runs.
-  const warmSuites = startWarm(repo, dir, detected, candidates, spec);
+  const warmSuites = [
+    ...startWarm(repo, dir, detected, candidates, spec),
+    ...startJest(repo, dir, detected, spec),
+  ];
   try {
     let ref: Reference;
     try {
@@ -117,18 +176,21 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
             timeoutMs: Math.max(spec.timeoutMs, 60_000),
             nodeModulesFrom: dir,
             runner: detected,
+            select,
           }),
         );
+      await checkSelection(suites as SpawnSuite[], ref);
     } else {
       spawnSuite.dispose();
       // Candidates that need a fresh module load go last, together: after each of them the
       // worker reloads clean, which the next one (fresh anyway) does not need. Measured on
       // negotiator: see dev/LOG.md. Deterministic for a deterministic reference run.
-      const warm = suites[0] as MochaWarmSuite;
-      candidates = [
-        ...candidates.filter((c) => !warm.needsFresh(c)),
-        ...candidates.filter((c) => warm.needsFresh(c)),
-      ];
+      const warm = suites[0];
+      if (warm instanceof MochaWarmSuite)
+        candidates = [
+          ...candidates.filter((c) => !warm.needsFresh(c)),
+          ...candidates.filter((c) => warm.needsFresh(c)),
+        ];
     }
     const testIds = Object.keys(ref.tests);
     const helpers = new Set(helperFiles(repo));

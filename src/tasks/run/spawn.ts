@@ -14,12 +14,13 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RepoSnapshot } from '../types.js';
-import type { SuiteResult, SuiteRunner } from '../validate.js';
+import type { RepoSnapshot, TextEdit } from '../types.js';
+import type { Reference, SuiteResult, SuiteRunner } from '../validate.js';
 import { parseJsonReport } from './parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
 import { RUNNER_TABLE, type RunnerName, readReport } from './runners/index.js';
+import { narrowCommand, relatedTests } from './runners/select.js';
 
 export interface SpawnSuiteOptions {
   /** Shell command run from the working copy's root. @default repo.testCmd */
@@ -35,7 +36,15 @@ export interface SpawnSuiteOptions {
    * loopsmith's reporter. @default none: the command as is, node:test reporter, JSON or TAP
    */
   runner?: { runner: RunnerName; segment: string | null };
+  /**
+   * Run a candidate's first run on the test files that import the changed file (static
+   * import graph, ./runners/select.ts) once `learn` has the reference ids; the kept task's
+   * confirming run is still the whole suite. Needs `runner`. @default false
+   */
+  select?: boolean;
 }
+
+const fileOf = (id: string) => id.slice(0, id.indexOf(' > '));
 
 const REPORTER = fileURLToPath(new URL('./reporter.js', import.meta.url));
 
@@ -90,6 +99,10 @@ export class SpawnSuite implements SuiteRunner {
   /** The last run's combined output (for error messages). */
   lastOutput = '';
   private busy: Promise<unknown> = Promise.resolve();
+  /** The kept task's confirming run is the whole suite, in a new process. */
+  readonly confirmAll = true;
+  private related: ((file: string) => Set<string> | null) | null = null;
+  private refIds: string[] = [];
 
   constructor(
     readonly repo: RepoSnapshot,
@@ -102,13 +115,39 @@ export class SpawnSuite implements SuiteRunner {
       symlinkSync(nm, join(this.dir, 'node_modules'));
   }
 
-  run(overrides: Record<string, string>, _only: Set<string> | null): Promise<SuiteResult> {
-    const next = this.busy.then(() => this.runNow(overrides));
+  /**
+   * Learns the reference's test ids: from now on (with `select`) candidates run only the
+   * test files that import their file. Returns whether selection is on.
+   */
+  learn(ref: Reference): boolean {
+    this.refIds = Object.keys(ref.tests);
+    if (this.options.select && this.options.runner && this.related === null)
+      this.related = relatedTests(this.repo.files, this.repo.testFiles);
+    return this.related !== null;
+  }
+
+  /** Turns test-file selection off (the narrowed command disagreed with the reference). */
+  unselect(): void {
+    this.related = null;
+  }
+
+  covering(file: string, _edits: TextEdit[]): Set<string> | null {
+    if (!this.related) return null;
+    const tests = this.related(file);
+    if (tests === null) return null;
+    return new Set(this.refIds.filter((id) => tests.has(fileOf(id))));
+  }
+
+  run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult> {
+    const next = this.busy.then(() => this.runNow(overrides, only));
     this.busy = next.catch(() => undefined);
     return next;
   }
 
-  private async runNow(overrides: Record<string, string>): Promise<SuiteResult> {
+  private async runNow(
+    overrides: Record<string, string>,
+    only: Set<string> | null,
+  ): Promise<SuiteResult> {
     const t0 = performance.now();
     writeFiles(this.dir, overrides);
     const events = join(this.dir, '.loopsmith-events.jsonl');
@@ -116,9 +155,18 @@ export class SpawnSuite implements SuiteRunner {
     const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --test-reporter=${REPORTER} --test-reporter-destination=${events}`;
     const runner = this.options.runner && RUNNER_TABLE[this.options.runner.runner];
     const inv = runner?.invocation(this.options.runner?.segment ?? null, events);
+    const narrowed =
+      inv && only && this.related
+        ? narrowCommand(
+            (this.options.runner as { runner: RunnerName }).runner,
+            inv.cmd,
+            [...new Set([...only].map(fileOf))].sort(),
+            this.repo.files,
+          )
+        : null;
     try {
       const r = await runCommand(
-        inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
+        narrowed ?? inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
         this.dir,
         {
           ...process.env,

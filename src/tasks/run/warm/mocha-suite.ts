@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BugCandidate, RepoSnapshot, TextEdit } from '../../types.js';
-import { buggyFiles, type SuiteResult, type SuiteRunner } from '../../validate.js';
+import { buggyFiles, type RunOptions, type SuiteResult, type SuiteRunner } from '../../validate.js';
 import { writeFiles } from '../spawn.js';
 import type { WorkerResult } from './mocha-worker.js';
 import { buildSchema, type SchemaMutant } from './schemata.js';
@@ -48,6 +48,8 @@ export function warmEligible(repo: RepoSnapshot): boolean {
 export class MochaWarmSuite implements SuiteRunner {
   /** Tests of all files share one process: confirmations run the whole suite. */
   readonly sharedState = true;
+  /** Runs cost milliseconds: a candidate's first run stops at its first failing test. */
+  readonly bails = true;
   readonly dir: string;
   private child: ChildProcess | null = null;
   private ready: Promise<void> = Promise.resolve();
@@ -144,8 +146,12 @@ export class MochaWarmSuite implements SuiteRunner {
     );
   }
 
-  run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult> {
-    const next = this.busy.then(() => this.runNow(overrides, only));
+  run(
+    overrides: Record<string, string>,
+    only: Set<string> | null,
+    options: RunOptions = {},
+  ): Promise<SuiteResult> {
+    const next = this.busy.then(() => this.runNow(overrides, only, options.bail === true));
     this.busy = next.catch(() => undefined);
     return next;
   }
@@ -153,6 +159,7 @@ export class MochaWarmSuite implements SuiteRunner {
   private async runNow(
     overrides: Record<string, string>,
     only: Set<string> | null,
+    bail: boolean,
   ): Promise<SuiteResult> {
     const entries = Object.entries(overrides);
     const reference = entries.length === 0;
@@ -171,13 +178,14 @@ export class MochaWarmSuite implements SuiteRunner {
       : null;
     const kind = reference
       ? 'reference'
-      : `${fresh ? 'fresh' : 'warm'}-${only ? 'covering' : 'full'}`;
+      : `${fresh ? 'fresh' : 'warm'}-${only ? 'covering' : 'full'}${bail ? '-bail' : ''}`;
     const { res, ms } = await this.request(
       {
         mutant: schema ? id : 0,
         only: titles,
         coverage: reference,
         fresh,
+        bail,
       },
       // The reference gets the whole budget; a mutant run may take a few times the full
       // clean suite (a mutant that loops forever is a timeout, not a 10 s wait).

@@ -15,6 +15,8 @@ interface Req {
   only: string[] | null;
   coverage: boolean;
   fresh: boolean;
+  /** Stop at the first failing test (mocha's bail, on every suite of the loaded tree). */
+  bail?: boolean;
 }
 
 export interface WorkerResult {
@@ -39,7 +41,12 @@ interface MochaTest {
 interface MochaRunner {
   on(ev: string, fn: (t: MochaTest, err?: Error) => void): void;
 }
+interface MochaSuite {
+  _bail: boolean;
+  suites: MochaSuite[];
+}
 interface MochaInstance {
+  suite: MochaSuite;
   files: string[];
   loadFiles(): void;
   unloadFiles(): void;
@@ -139,6 +146,12 @@ async function run(r: Req): Promise<WorkerResult> {
     return out;
   }
   const m = mocha as MochaInstance;
+  // Suites copy their parent's bail when created: set it on every one, for this run.
+  const setBail = (s: MochaSuite) => {
+    s._bail = r.bail === true;
+    for (const c of s.suites) setBail(c);
+  };
+  setBail(m.suite);
   m.grep(r.only ? new RegExp(`^(?:${r.only.map(esc).join('|')})$`) : /.*/);
   await new Promise<void>((done) => {
     const runner = m.run(() => done());
