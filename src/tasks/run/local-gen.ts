@@ -15,7 +15,7 @@ import { describeTask } from './describe.js';
 import { type Detected, detectRunner } from './runners/detect.js';
 import { isBin, words } from './runners/script.js';
 import { SpawnSuite } from './spawn.js';
-import { JestWarmSuite } from './warm/jest-suite.js';
+import { WarmCliSuite } from './warm/cli-suite.js';
 import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
 
 /** Candidates per chunk (one progress row each). */
@@ -59,18 +59,20 @@ function startWarm(
   return suites;
 }
 
-/** Warm jest suites (one per worker), unless --warm none. */
+/** Warm jest or vitest suites (one per worker), unless --warm none. */
 function startJest(
   repo: RepoSnapshot,
   dir: string,
   detected: Detected,
   spec: GenSpec,
-): JestWarmSuite[] {
-  if (spec.warm === 'none' || detected.runner !== 'jest') return [];
+): WarmCliSuite[] {
+  const kind = detected.runner;
+  if (spec.warm === 'none' || (kind !== 'jest' && kind !== 'vitest')) return [];
   return Array.from(
     { length: Math.max(1, spec.workers) },
     () =>
-      new JestWarmSuite(repo, {
+      new WarmCliSuite(repo, {
+        kind,
         nodeModulesFrom: dir,
         segment: detected.segment,
         timeoutMs: Math.max(spec.timeoutMs, 60_000),
@@ -81,13 +83,13 @@ function startJest(
 
 /** The warm suites, kept only when their reference agrees with the spawned one. */
 async function fastSuites(
-  suites: (MochaWarmSuite | JestWarmSuite)[],
+  suites: (MochaWarmSuite | WarmCliSuite)[],
   ref: Reference,
 ): Promise<LocalSuite[]> {
   if (suites.length === 0) return [];
   const warmRef = await Promise.all(suites.map((s) => s.run({}, null)));
   suites.forEach((s, i) => {
-    if (s instanceof JestWarmSuite) s.learn(ref, warmRef[i].durationMs);
+    if (s instanceof WarmCliSuite) s.learn(ref, warmRef[i].durationMs);
   });
   const same = warmRef.every(
     (r) =>

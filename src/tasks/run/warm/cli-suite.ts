@@ -1,7 +1,8 @@
-// The warm path for jest repositories: a SuiteRunner over a long-lived jest process
-// (./jest-worker.ts). Candidates are written into the working copy and read back by jest
-// on the next run, exactly as a spawned `jest` would; what is saved is node's and jest's
-// start-up per run (the bulk of a small suite's run). A candidate's first run takes only
+// The warm path for jest and vitest repositories: a SuiteRunner over a long-lived runner
+// process (./jest-worker.ts, ./vitest-worker.ts). Candidates are written into the working
+// copy and read back by the runner on the next run, as a spawned `jest` / `vitest run`
+// would (vitest is told which files changed: its module graph is invalidated for them);
+// what is saved is node's and the runner's start-up per run (the bulk of a small suite's). A candidate's first run takes only
 // the test files that import its file (./runners/select.ts); a kept task's confirming run
 // is the whole suite.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -16,13 +17,18 @@ import { dropFlags, words } from '../runners/script.js';
 import { relatedTests } from '../runners/select.js';
 import { writeFiles } from '../spawn.js';
 
-const WORKER = fileURLToPath(new URL('./jest-worker.js', import.meta.url));
+const WORKERS = {
+  jest: fileURLToPath(new URL('./jest-worker.js', import.meta.url)),
+  vitest: fileURLToPath(new URL('./vitest-worker.js', import.meta.url)),
+};
 const fileOf = (id: string) => id.slice(0, id.indexOf(' > '));
 
-export interface JestWarmOptions {
+export interface WarmCliOptions {
+  /** Which runner the worker drives. */
+  kind: 'jest' | 'vitest';
   /** The repository whose node_modules the copy links to. */
   nodeModulesFrom: string;
-  /** The script's jest segment (`jest --verbose`): its arguments are kept. */
+  /** The script's runner segment (`jest --verbose`, `vitest run`): its arguments are kept. */
   segment: string | null;
   /** A run taking longer kills and restarts the worker (a timeout). @default 60_000 */
   timeoutMs?: number;
@@ -30,7 +36,7 @@ export interface JestWarmOptions {
   select?: boolean;
 }
 
-export class JestWarmSuite implements SuiteRunner {
+export class WarmCliSuite implements SuiteRunner {
   readonly confirmAll = true;
   readonly dir: string;
   private child: ChildProcess | null = null;
@@ -40,28 +46,45 @@ export class JestWarmSuite implements SuiteRunner {
   private related: ((file: string) => Set<string> | null) | null = null;
   private refIds: string[] = [];
   private mutantTimeoutMs: number;
+  /** Files put back after the last run (vitest must transform them again too). */
+  private restored: string[] = [];
 
   constructor(
     readonly repo: RepoSnapshot,
-    private readonly options: JestWarmOptions,
+    private readonly options: WarmCliOptions,
   ) {
-    this.dir = mkdtempSync(join(tmpdir(), 'loopsmith-jest-'));
+    this.dir = mkdtempSync(join(tmpdir(), `loopsmith-${options.kind}-`));
     writeFiles(this.dir, repo.files);
     const nm = join(options.nodeModulesFrom, 'node_modules');
     if (existsSync(nm)) symlinkSync(nm, join(this.dir, 'node_modules'));
-    const ws = words(options.segment ?? 'jest');
-    const at = ws.findIndex((w) => /(^|\/)jest(\.js)?$/.test(w.replace(/["']/g, '')));
+    const ws = words(options.segment ?? options.kind);
+    const bin = new RegExp(`(^|/)${options.kind}(\\.m?js)?$`);
+    const at = ws.findIndex((w) => bin.test(w.replace(/["']/g, '')));
+    const rest = ws.slice(at + 1);
+    // vitest's mode word: the worker runs once per request anyway.
+    if (options.kind === 'vitest' && /^(run|watch|dev)$/.test(rest[0] ?? '')) rest.shift();
     this.args = dropFlags(
-      ws.slice(at + 1),
-      ['--reporters', '--outputFile'],
-      ['--json', '--watch', '--watchAll', '--coverage', '--verbose', '--ci', '-i', '--runInBand'],
+      rest,
+      ['--reporters', '--reporter', '--outputFile'],
+      [
+        '--json',
+        '--watch',
+        '-w',
+        '--watchAll',
+        '--coverage',
+        '--verbose',
+        '--ci',
+        '-i',
+        '--runInBand',
+        '--ui',
+      ],
     ).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
     this.mutantTimeoutMs = options.timeoutMs ?? 60_000;
     this.start();
   }
 
   private start(): void {
-    const child = fork(WORKER, [], {
+    const child = fork(WORKERS[this.options.kind], [], {
       cwd: this.dir,
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, CI: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
@@ -75,6 +98,7 @@ export class JestWarmSuite implements SuiteRunner {
 
   private request(
     files: string[] | null,
+    changed: string[],
     timeoutMs: number,
   ): Promise<{ report?: unknown; error?: string } | null> {
     return this.ready.then(
@@ -91,7 +115,7 @@ export class JestWarmSuite implements SuiteRunner {
             clearTimeout(timer);
             resolve(res);
           });
-          child.send({ args: this.args, files });
+          child.send({ args: this.args, files, changed });
         }),
     );
   }
@@ -127,6 +151,7 @@ export class JestWarmSuite implements SuiteRunner {
     try {
       const res = await this.request(
         files,
+        [...Object.keys(overrides), ...this.restored],
         reference ? (this.options.timeoutMs ?? 60_000) : this.mutantTimeoutMs,
       );
       const durationMs = performance.now() - t0;
@@ -146,6 +171,7 @@ export class JestWarmSuite implements SuiteRunner {
       const failed = Object.values(parsed.tests).includes('fail');
       return { ...parsed, exitCode: failed ? 1 : 0, timedOut: false, durationMs, invalid: n === 0 };
     } finally {
+      this.restored = Object.keys(overrides);
       for (const p of Object.keys(overrides)) {
         if (p in this.repo.files) writeFileSync(join(this.dir, p), this.repo.files[p]);
         else rmSync(join(this.dir, p), { force: true });

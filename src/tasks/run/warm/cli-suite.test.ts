@@ -1,0 +1,66 @@
+// The warm jest and vitest paths against spawning `jest` / `vitest run`: on the per-runner library fixture (three test
+// files), the warm worker's reference equals the spawned one, a candidate's first run takes
+// only the test file that imports its module, and candidates validate to the same F2P and
+// P2P through the warm worker (test-file selection on) as by spawning the runner for every run.
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { bugCandidates } from '../../mutate/index.js';
+import { Rng } from '../../rng.js';
+import { loadLocalRepo } from '../../sources/local.js';
+import { referenceRun, validate } from '../../validate.js';
+import { detectRunner } from '../runners/detect.js';
+import { writeLibFixture } from '../runners/lib-fixture.js';
+import { SpawnSuite } from '../spawn.js';
+import { WarmCliSuite } from './cli-suite.js';
+
+const NM = join(process.cwd(), 'node_modules');
+const missing = (pkg: string) =>
+  existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
+
+describe('WarmCliSuite', () => {
+  for (const kind of ['jest', 'vitest'] as const)
+    it(`validates candidates like spawning ${kind} does`, { skip: missing(kind) }, async () => {
+      const dir = writeLibFixture(kind, NM);
+      try {
+        const repo = loadLocalRepo(dir);
+        const detected = detectRunner(repo.files, undefined);
+        const spawn = new SpawnSuite(repo, { nodeModulesFrom: dir, runner: detected });
+        const warm = new WarmCliSuite(repo, {
+          kind,
+          nodeModulesFrom: dir,
+          segment: detected.segment,
+        });
+        try {
+          const sref = await referenceRun(spawn);
+          const w = await warm.run({}, null);
+          assert.deepEqual(w.tests, sref.tests);
+          assert.equal(Object.keys(w.tests).length, 24);
+          warm.learn(sref, w.durationMs);
+          const only = warm.covering('lib/num.js', []) as Set<string>;
+          assert.equal(only.size, 8);
+          // Three candidates of lib/num.js: one run of jest each way costs seconds here.
+          const cands = bugCandidates(repo, new Rng(3), { maxPerKind: 2 })
+            .filter((c) => c.file === 'lib/num.js')
+            .slice(0, 3);
+          assert.ok(cands.length >= 2, `only ${cands.length} candidates`);
+          let kept = 0;
+          for (const c of cands) {
+            const a = await validate(spawn, sref, repo.files, [c]);
+            const b = await validate(warm, sref, repo.files, [c]);
+            const norm = (v: typeof a) =>
+              v.ok ? { f2p: v.failToPass, p2p: v.passToPass } : v.reason;
+            assert.deepEqual(norm(b), norm(a), c.description);
+            if (a.ok) kept++;
+          }
+          assert.ok(kept >= 1);
+        } finally {
+          spawn.dispose();
+          warm.dispose();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+});
