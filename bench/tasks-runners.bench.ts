@@ -11,7 +11,7 @@
 //   LOOPSMITH_BENCH_STRYKER=/tmp/stryker npm run bench -- tasks-runners
 //   LOOPSMITH_BENCH_RUNNERS=mocha,jest   (a subset; default every runner)
 //   LOOPSMITH_BENCH_LOOPSMITH_ENV='{"LOOPSMITH_SELECT":"0"}'  (a technique switched off:
-//     LOOPSMITH_SELECT=0 no test-file selection, LOOPSMITH_BAIL=0 no bailing first run)
+//     LOOPSMITH_SELECT=0 no test-file selection, LOOPSMITH_BAIL=1 the bailing first run, off by default)
 //   LOOPSMITH_BENCH_LOOPSMITH_ARGS='--warm none'  (extra `tasks gen` flags: no warm workers)
 //   LOOPSMITH_BENCH_SKIP_STRYKER=1  (loopsmith only)
 import { spawnSync } from 'node:child_process';

@@ -26,7 +26,7 @@ export interface SuiteRunner {
    * Runs are cheap (a warm process): a candidate with known covering tests first runs them
    * only until one fails; a survivor still runs them all. Then the full run gives F2P and
    * P2P, and F2P alone runs once more (stable: failing in both). One short run replaces the
-   * covering tests run to the end. @default false
+   * covering tests run to the end. Applied only with LOOPSMITH_BAIL=1. @default false
    */
   readonly bails?: boolean;
   /** Test ids that execute the edited code, or null when unknown (then every test runs). */
@@ -170,7 +170,9 @@ export async function validate(
       : sameFiles(Object.keys(ref.tests), only);
   const ran = (id: string) => confirm === null || confirm.has(id);
   // A fresh-loaded candidate (no coverage) pays for every run's reload: no third run then.
-  const bail = suite.bails === true && only !== null && process.env.LOOPSMITH_BAIL !== '0';
+  // Off unless LOOPSMITH_BAIL=1: measured on negotiator it did not pay (the third run's fixed
+  // cost ate the shorter first run; dev/LOG.md).
+  const bail = suite.bails === true && only !== null && process.env.LOOPSMITH_BAIL === '1';
   const first = await suite.run(changed, only, { bail });
   if (first.timedOut) return { ok: false, reason: 'timeout' };
   const candidates = only ?? ref.pass;

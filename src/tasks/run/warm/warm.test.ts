@@ -1,6 +1,7 @@
 // The warm mocha path against the spawning one: mutant schemata behave like the mutated
 // file, and on a mocha repository made here every candidate validates to the same outcome
-// (same F2P and P2P) through the warm worker as through spawning `mocha` per run.
+// (same F2P and P2P) through the warm worker as through spawning `mocha` per run, with and
+// without the bailing first run.
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,6 +92,14 @@ describe('MochaWarmSuite', () => {
                 ? 'equivalent'
                 : v.reason;
           assert.deepEqual(norm(b), norm(a), c.description);
+          // The same with the bailing first run (LOOPSMITH_BAIL=1, off by default).
+          process.env.LOOPSMITH_BAIL = '1';
+          try {
+            const bailed = await validate(warm, wref, repo.files, [c]);
+            assert.deepEqual(norm(bailed), norm(a), `${c.description} (bail)`);
+          } finally {
+            delete process.env.LOOPSMITH_BAIL;
+          }
           if (a.ok) kept++;
         }
         assert.ok(kept >= 1);
