@@ -107,7 +107,8 @@ export function decide(
   if (run.timedOut) invalid = 'timeout';
   else if (run.invalid || Object.keys(run.tests).length === 0) invalid = 'empty_run';
   else if (run.exitCode !== 0 && !anyFail) invalid = 'exit_without_failure';
-  else if (checks.integrity?.nodeTest && !checks.integrity.complete) invalid = 'report_incomplete';
+  else if ((checks.integrity?.nodeTest || checks.integrity?.sealed) && !checks.integrity.complete)
+    invalid = 'report_incomplete';
   const f2pPassed = failToPass.length - f2pFailing.length;
   const p2pPassed = passToPass.length - p2pFailing.length;
   const testsResolved =
@@ -176,16 +177,18 @@ function canaryFindings(run: TestRunResult, checks: DecideChecks): Finding[] {
   return out;
 }
 
-// What the run's machinery says about itself (node:test runs only).
+// What the run's machinery says about itself (node:test runs and sealed runs of other runners).
 function integrityFindings(run: TestRunResult, checks: DecideChecks): Finding[] {
   const i = checks.integrity;
-  if (!i?.nodeTest) return [];
+  if (!i?.nodeTest && !i?.sealed) return [];
   const out: Finding[] = [];
   if (i.forgedLines > 0)
     out.push({
       defence: 'reporter_auth',
       reason: `${i.forgedLines} reporter line(s) failed authentication (written by something other than the reporter)`,
     });
+  for (const reason of i.forgeries ?? []) out.push({ defence: 'reporter_auth', reason });
+  for (const reason of i.mismatches ?? []) out.push({ defence: 'cross_check', reason });
   for (const id of i.duplicateIds)
     out.push({ defence: 'duplicate_ids', subject: id, reason: 'test reported more than once' });
   const r = i.runnerTotals;
@@ -267,7 +270,7 @@ export async function gradeWorkspace(
     const defences = ['clean_copy', 'diff_audit'];
     if (canaries) defences.push('canaries');
     if (integrity?.frozen) defences.push('frozen_builtins');
-    if (integrity?.nodeTest) defences.push('signed_reporter', 'cross_check');
+    if (integrity?.nodeTest || integrity?.sealed) defences.push('signed_reporter', 'cross_check');
     const grade = decide(run, spec.failToPass, spec.passToPass, {
       canaries,
       integrity,

@@ -2,8 +2,10 @@
 // task factory's parsers (so ids match validation exactly: "test/x.test.js > suite > name").
 // node:test runs report through the grading reporter (grade/reporter.ts: every line
 // authenticated with a fresh key) plus TAP on stdout, and every test file's process gets
-// grade/preload.ts first (builtins frozen). What the run says about its own integrity is
-// returned beside the results; grade.ts decides what it means.
+// grade/preload.ts first (builtins frozen). Other runners' runs are sealed (testrun-sealed.ts:
+// the preload in every node process, the runner's report signed in its main process). What
+// the run says about its own integrity is returned beside the results; grade.ts decides what
+// it means.
 import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ownDir } from '../sandbox/safe-fs.js';
@@ -13,11 +15,25 @@ import { pickParse } from '../tasks/run/spawn.js';
 import type { TestRunResult } from '../tasks/types.js';
 import { KEY_ENV } from './grade/reporter.js';
 import { runnerRun } from './testrun-runners.js';
+import {
+  parseSealed,
+  readSealedRun,
+  type SealedResult,
+  sealedCmd,
+  sealedEnv,
+  summaryTotals,
+} from './testrun-sealed.js';
 
 /** What a run's machinery says about itself. */
 export interface RunIntegrity {
   /** A node:test command: results come from authenticated reporter lines only. */
   nodeTest: boolean;
+  /** Another runner's run, sealed (testrun-sealed.ts): results come from what its seal vouches for. */
+  sealed?: boolean;
+  /** Why a sealed run's report is not the runner's own (reporter_auth findings). */
+  forgeries?: string[];
+  /** Where a sealed run's evidence disagrees with itself (cross_check findings). */
+  mismatches?: string[];
   /** node:assert and node:test were frozen in every test process. */
   frozen: boolean;
   /** Reporter lines whose authentication failed (a forged or altered line). */
@@ -59,6 +75,8 @@ export const isNodeTest = (cmd: string) => /(^|[\s;&|(])node\b[^;&|]*\s--test\b/
 export interface RunnerOptions {
   /** Freeze node:assert and node:test in every test process (grade/preload.ts). @default true */
   freeze: boolean;
+  /** Seal the runs of runners other than node:test (testrun-sealed.ts). @default true */
+  seal: boolean;
 }
 
 /** The task's own test command run in the sandbox, with the integrity machinery around it. */
@@ -66,15 +84,15 @@ export const sandboxTestRunner: TestRunner = makeTestRunner();
 
 /** A runner with some of its machinery turned off (tests of the other defences use this). */
 export function makeTestRunner(opts: Partial<RunnerOptions> = {}): TestRunner {
-  const freeze = opts.freeze ?? true;
-  return { run: (sandbox, testCmd, options = {}) => runTests(sandbox, testCmd, options, freeze) };
+  const o: RunnerOptions = { freeze: opts.freeze ?? true, seal: opts.seal ?? true };
+  return { run: (sandbox, testCmd, options = {}) => runTests(sandbox, testCmd, options, o) };
 }
 
 async function runTests(
   sandbox: Sandbox,
   testCmd: string,
   options: { timeoutMs?: number },
-  freeze: boolean,
+  { freeze, seal }: RunnerOptions,
 ): Promise<IntegrityRunResult> {
   {
     const key = randomBytes(32);
@@ -89,54 +107,101 @@ async function runTests(
       // mocha, jest, vitest, tap, tape, ava, uvu with its reporter and parser.
       const reportName = `${nonce}.report`;
       const found = isNodeTest(testCmd) ? null : runnerRun(sandbox.root, testCmd, abs(reportName));
-      const cmd = found?.cmd ?? testCmd;
-      const nodeTest = isNodeTest(cmd);
-      const other = nodeTest ? null : found;
+      const nodeTest = isNodeTest(found?.cmd ?? testCmd);
+      const other = nodeTest || found?.runner === 'node:test' ? null : found;
+      const sealName = `${nonce}.sealed`;
+      const sealed = other && seal ? other : null;
+      const cmd = sealed ? sealedCmd(sealed.runner, sealed.cmd) : (found?.cmd ?? testCmd);
       const common = { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
       const r = await sandbox.exec(cmd, {
         timeoutMs: options.timeoutMs ?? 120_000,
         maxOutputBytes: 8 << 20,
-        env: other
-          ? { ...other.env, ...common }
-          : {
-              NODE_OPTIONS: [
-                ...(freeze ? [`--import=${PRELOAD}`] : []),
-                `--test-reporter=${REPORTER}`,
-                `--test-reporter-destination=${abs(eventsName)}`,
-                '--test-reporter=tap',
-                '--test-reporter-destination=stdout',
-              ].join(' '),
-              [KEY_ENV]: abs(keyName),
-              CI: '1',
-              NO_COLOR: '1',
-              FORCE_COLOR: '0',
-            },
+        env: sealed
+          ? {
+              ...sealedEnv(
+                sealed.runner as Exclude<typeof sealed.runner, 'node:test'>,
+                sealed.env,
+                PRELOAD,
+                { key: abs(keyName), sealed: abs(sealName), report: abs(reportName) },
+                freeze,
+              ),
+              ...common,
+            }
+          : other
+            ? { ...other.env, ...common }
+            : {
+                NODE_OPTIONS: [
+                  ...(freeze ? [`--import=${PRELOAD}`] : []),
+                  `--test-reporter=${REPORTER}`,
+                  `--test-reporter-destination=${abs(eventsName)}`,
+                  '--test-reporter=tap',
+                  '--test-reporter-destination=stdout',
+                ].join(' '),
+                [KEY_ENV]: abs(keyName),
+                CI: '1',
+                NO_COLOR: '1',
+                FORCE_COLOR: '0',
+              },
       });
       const raw = dir.readFile(eventsName, 64 << 20)?.toString('utf8') ?? '';
-      const report = other ? (dir.readFile(reportName, 64 << 20)?.toString('utf8') ?? '') : '';
+      const reportBytes = other ? dir.readFile(reportName, 64 << 20) : null;
+      let report = reportBytes?.toString('utf8') ?? '';
+      let output = r.output;
+      let s: SealedResult | undefined;
+      if (sealed) {
+        const rawSealed = dir.readFile(sealName, 64 << 20)?.toString('utf8') ?? '';
+        const runner = sealed.runner as Exclude<typeof sealed.runner, 'node:test'>;
+        s = readSealedRun(runner, rawSealed, key, reportBytes ?? null, r.output);
+        report = s.report;
+        output = s.output;
+        await dir.remove(sealName);
+      }
       await dir.remove(eventsName);
       await dir.remove(keyName);
       if (other) await dir.remove(reportName);
-      const v = verifyLines(raw, key);
+      const v = s
+        ? { forged: s.forgedLines, complete: s.complete, lines: [] }
+        : verifyLines(raw, key);
       const integrity: RunIntegrity = {
         nodeTest,
-        frozen: nodeTest && freeze,
+        ...(s ? { sealed: true, forgeries: s.forgeries, mismatches: s.mismatches } : {}),
+        frozen: (nodeTest || Boolean(s)) && freeze,
         forgedLines: v.forged,
         complete: v.complete,
         duplicateIds: [],
         failedFiles: [],
         passedFiles: [],
-        ...(v.totals ? { runnerTotals: v.totals } : {}),
-        ...tapTotals(r.output),
+        ...('totals' in v && v.totals ? { runnerTotals: v.totals } : {}),
+        ...(nodeTest ? tapTotals(r.output) : {}),
       };
       // Never read a node:test verdict from stdout: code under test can print anything.
       // Test files are reported where the command saw them (the sandbox's fixed workdir).
       const shown = sandbox.workdir ?? sandbox.root;
       const parsed = nodeTest
         ? parseNodeEvents(v.lines.join('\n'), shown)
-        : other
-          ? other.parse(report, r.output, shown)
-          : pickParse('', r.output, shown);
+        : s && other
+          ? parseSealed(
+              other.runner as Exclude<typeof other.runner, 'node:test'>,
+              s,
+              other.parse,
+              shown,
+            )
+          : other
+            ? other.parse(report, output, shown)
+            : pickParse('', r.output, shown);
+      if (s && other) {
+        // The runner's own summary (jest, uvu print one) against what its report says.
+        const sum = summaryTotals(other.runner, r.output);
+        const st = Object.values(parsed.tests);
+        const got = {
+          pass: st.filter((x) => x === 'pass').length,
+          fail: st.filter((x) => x === 'fail').length,
+        };
+        if (sum && (sum.pass !== got.pass || sum.fail !== got.fail))
+          s.mismatches.push(
+            `the runner's summary (pass ${sum.pass}, fail ${sum.fail}) differs from its report (pass ${got.pass}, fail ${got.fail})`,
+          );
+      }
       if (nodeTest) {
         const seen = checkLines(v.lines, shown);
         integrity.duplicateIds = seen.duplicates;

@@ -27,7 +27,7 @@ export type AuditRule =
 const RULES: { rule: AuditRule; re: RegExp; reason: string }[] = [
   {
     rule: 'imports_test_machinery',
-    re: /(?:from\s*|require\s*\(\s*|import\s*\(\s*)['"`](?:node:)?(?:assert|test)(?:\/[\w/]*)?['"`]|['"`](?:vitest|jest|@jest\/globals|mocha|chai|ava|tap)['"`]/,
+    re: /(?:from\s*|require\s*\(\s*|import\s*\(\s*|getBuiltinModule\s*\(\s*)['"`](?:node:)?(?:assert|test)(?:\/[\w/]*)?['"`]|['"`](?:vitest|jest|@jest\/globals|mocha|chai|ava|tap)['"`]/,
     reason: 'imports an assertion or test module from a source file',
   },
   {
@@ -47,7 +47,7 @@ const RULES: { rule: AuditRule; re: RegExp; reason: string }[] = [
   },
   {
     rule: 'patches_runtime',
-    re: /\bObject\s*\.\s*(?:defineProperty|defineProperties|setPrototypeOf|assign)\s*\(\s*(?:assert|test|describe|it|globalThis|Function|Object|Error|Promise|process)\b|\bModule\s*\.\s*_(?:load|resolveFilename|extensions|compile)|\brequire\s*\.\s*cache\b|\bregister(?:Hooks)?\s*\(|\bglobalThis\s*\.\s*(?:describe|it|test|assert)\b|\bFunction\s*\.\s*prototype\b|\bError\s*\.\s*prototype\b|\bPromise\s*\.\s*prototype\b/,
+    re: /\bObject\s*\.\s*(?:defineProperty|defineProperties|setPrototypeOf|assign)\s*\(\s*(?:assert|test|describe|it|globalThis|Function|Object|Error|Promise|process)\b|\bModule\s*\.\s*_(?:load|resolveFilename|extensions|compile)|\brequire\s*\.\s*cache\b|\bregister(?:Hooks)?\s*\(|\bglobalThis\s*\.\s*(?:describe|it|test|assert|expect)\b|\bexpect\s*\.\s*extend\s*\(|\bFunction\s*\.\s*prototype\b|\bError\s*\.\s*prototype\b|\bPromise\s*\.\s*prototype\b/,
     reason: 'patches the runtime, the module loader or global test objects',
   },
   {

@@ -16,8 +16,17 @@ export interface ReportLine {
   register?: boolean;
 }
 
+// In a grading run the grader's seal (src/gym/grade/seal.ts) takes the lines instead: claimed
+// here, when the reporter or hook loads, before any test file (so before code under test).
+const SEAL = Symbol.for('loopsmith.grade.seal');
+const sealed = SEAL in globalThis ? (globalThis as Record<symbol, unknown>)[SEAL] : null;
+
 /** Appends one line to $LOOPSMITH_REPORT (synchronous: a crashing run keeps what it wrote). */
 export function writeReport(line: ReportLine): void {
+  if (typeof sealed === 'function') {
+    sealed(line);
+    return;
+  }
   const out = process.env.LOOPSMITH_REPORT;
   if (out) appendFileSync(out, `${JSON.stringify(line)}\n`);
 }

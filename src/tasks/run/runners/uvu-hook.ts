@@ -2,5 +2,7 @@
 // resolve hook hands test files a wrapped `uvu` whose suites record each test's outcome
 // (file from the caller, suite name, test name) as loopsmith's report lines.
 import { register } from 'node:module';
+// Loaded now, before any test file: it claims the grading seal when there is one.
+import './report.js';
 
 register(new URL('./uvu-resolve.js', import.meta.url));
