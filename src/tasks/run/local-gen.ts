@@ -87,11 +87,13 @@ async function fastSuites(
   ref: Reference,
 ): Promise<LocalSuite[]> {
   if (suites.length === 0) return [];
-  const warmRef = await Promise.all(suites.map((s) => s.run({}, null)));
-  suites.forEach((s, i) => {
-    if (s instanceof WarmCliSuite) s.learn(ref, warmRef[i].durationMs);
-  });
-  const same = warmRef.every(
+  // A worker that died at start (its runner would not load) rejects: spawn instead.
+  const warmRef = await Promise.all(suites.map((s) => s.run({}, null))).catch(() => null);
+  if (warmRef)
+    suites.forEach((s, i) => {
+      if (s instanceof WarmCliSuite) s.learn(ref, warmRef[i].durationMs);
+    });
+  const same = warmRef?.every(
     (r) =>
       Object.keys(r.tests).length === Object.keys(ref.tests).length &&
       Object.entries(ref.tests).every(([id, st]) => r.tests[id] === st),
