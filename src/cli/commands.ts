@@ -68,7 +68,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: ['train'],
-    summaries: ['Train one stage of the recipe: pretrain, midtrain, sft, mid2, rl'],
+    summaries: ['Train one stage of the recipe: induction, pretrain, midtrain, sft, mid2, rl'],
     load: async () => (await import('./train.js')).registerTrain,
   },
   {
