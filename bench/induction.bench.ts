@@ -1,10 +1,10 @@
 // Do the induction drills form heads that copy by content? Trains the induction stage with
-// its defaults (1,500 steps of 16 x 64 tokens) on a depth-2 model, then measures, beside the
+// its defaults (2,500 steps of 16 x 64 tokens) on a depth-2 model, then measures, beside the
 // untrained model in the same run: the held-out copy loss against chance (ln of the drawn
 // ids), and teacher-forced copy accuracy on rows longer than any drill (a 40-token span,
 // 30 tokens of filler, the span again; argmax on the second copy) so a positional shortcut
 // or the drill length cannot explain a hit. Wall time says what the stage costs here.
-// Usage: node dist/bench/induction.bench.js [steps, default 1500]
+// Usage: node dist/bench/induction.bench.js [steps, default: the stage default]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,9 @@ import {
   saveCheckpoint,
 } from '../src/lm/model.js';
 import { Rng } from '../src/lm/rng.js';
-import { runInduction } from '../src/train/induction.js';
+import { INDUCTION_DEFAULTS, runInduction } from '../src/train/induction.js';
 
-const steps = Number(process.argv[2] ?? 1500);
+const steps = Number(process.argv[2] ?? INDUCTION_DEFAULTS.steps);
 const dir = mkdtempSync(join(tmpdir(), 'loopsmith-induction-bench-'));
 
 /** Share of second-copy positions (past its 8th token) where the argmax is the copied token. */
