@@ -103,8 +103,8 @@ export const PRESETS: Record<string, Preset> = {
     midtrain: { steps: 80, batch: 4, seq: 2047, lr: 2e-3, codeFraction: 0.3 },
     sft: { steps: 40, batch: 4, seq: 2047, lr: 2e-3 },
     mid2: {
-      s1: { steps: 120, batch: 4, seq: 1024, lr: 2e-3 },
-      s2: { steps: 40, batch: 4, seq: 1024, lr: 1e-3 },
+      s1: { steps: 120, batch: 4, seq: 2047, lr: 2e-3 },
+      s2: { steps: 40, batch: 4, seq: 2047, lr: 1e-3 },
     },
     dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 2047, lr: 1.5e-3 },
     rl: { steps: 2, group: 4, tasksPerStep: 2 },
