@@ -95,6 +95,14 @@ async function act(stage: string, fn: () => StageResult | Promise<StageResult>):
   }
 }
 
+const drillFraction = () =>
+  new Option(
+    '--drill-fraction <f>',
+    'share of rows that are induction drills (keeps the copying heads)',
+  )
+    .argParser(num('--drill-fraction'))
+    .default(0);
+
 const overflow = () =>
   new Option(
     '--overflow <policy>',
@@ -182,6 +190,7 @@ export function registerTrain(program: Command): Command {
       seedRange('')('1000-1099'),
     )
     .addOption(overflow())
+    .addOption(drillFraction())
     .action(
       async (
         o: Common & {
@@ -190,6 +199,7 @@ export function registerTrain(program: Command): Command {
           codeFraction: number;
           synthSeeds: number[];
           overflow: 'drop' | 'cut';
+          drillFraction: number;
         },
       ) => {
         ensureMallocTuning();
@@ -200,6 +210,7 @@ export function registerTrain(program: Command): Command {
             tasks: o.tasks,
             codeFraction: o.codeFraction,
             overflow: o.overflow,
+            drillFraction: o.drillFraction,
             corpus: { synthSeeds: o.synthSeeds, excludeRepos: excluded(o) },
           }),
         );
@@ -221,6 +232,7 @@ export function registerTrain(program: Command): Command {
     .option('--sandbox <kind>', 'bwrap or none', 'bwrap')
     .option('--extra <jsonl...>', 'more trajectories to train on', [])
     .addOption(overflow())
+    .addOption(drillFraction())
     .action(
       async (
         o: Common & {
@@ -229,6 +241,7 @@ export function registerTrain(program: Command): Command {
           sandbox: 'bwrap' | 'none';
           extra: string[];
           overflow: 'drop' | 'cut';
+          drillFraction: number;
         },
       ) => {
         ensureMallocTuning();
@@ -237,6 +250,7 @@ export function registerTrain(program: Command): Command {
             ...pick(o),
             extra: o.extra,
             overflow: o.overflow,
+            drillFraction: o.drillFraction,
             drills: {
               seeds: o.drillSeeds,
               perRepo: o.perRepo,
@@ -258,6 +272,7 @@ export function registerTrain(program: Command): Command {
     .option('--phase <n>', 'task stage to keep: 1, 2, or 0 for both', int('--phase'), 1)
     .option('--all-rollouts', 'keep unresolved rollouts too (default: resolved only)', false)
     .addOption(overflow())
+    .addOption(drillFraction())
     .action(
       async (
         o: Common & {
@@ -266,6 +281,7 @@ export function registerTrain(program: Command): Command {
           phase: number;
           allRollouts: boolean;
           overflow: 'drop' | 'cut';
+          drillFraction: number;
         },
       ) => {
         if (![0, 1, 2].includes(o.phase)) {
@@ -281,6 +297,7 @@ export function registerTrain(program: Command): Command {
             phase: o.phase as 0 | 1 | 2,
             onlyResolved: !o.allRollouts,
             overflow: o.overflow,
+            drillFraction: o.drillFraction,
             excludeRepos: excluded(o),
           }),
         );

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { deriveConfig } from '../lm/config.js';
 import { initModel, saveCheckpoint } from '../lm/model.js';
 import { Rng } from '../lm/rng.js';
-import { runInduction } from './induction.js';
+import { drillRows, runInduction } from './induction.js';
 import { inductionRow } from './pretrain.js';
 
 test('a drill row copies one span at a random distance and weights only the copy', () => {
@@ -39,6 +39,22 @@ test('a drill row copies one span at a random distance and weights only the copy
   }
   assert.ok(distances.size > 20, `distances vary (${distances.size} seen)`);
   assert.throws(() => inductionRow(8, () => 0, rng), /too short/);
+});
+
+test('drill rows for long contexts are drills of the stage length, cut to size', () => {
+  const rng = new Rng(5);
+  const { ids, mask } = drillRows(2048, 300, rng);
+  assert.equal(ids.length, 2048);
+  assert.equal(mask.length, 2048);
+  assert.ok(ids.every((id) => id >= 0 && id < 300));
+  // 31 whole drills of 65 tokens, each weighting 7..31 positions, all inside its own drill.
+  let weighted = 0;
+  for (let d = 0; d < 31; d++) {
+    const w = mask.slice(d * 65, d * 65 + 65).reduce((a, b) => a + b, 0);
+    assert.ok(w >= 7 && w <= 31, `drill ${d} weights ${w}`);
+    weighted += w;
+  }
+  assert.ok(weighted >= 31 * 7);
 });
 
 // That the drills form copying heads takes ~1.5k steps at the model's real size, too long

@@ -55,6 +55,27 @@ export function inductionData(model: LoadedModel, T: number): StageData {
   };
 }
 
+/**
+ * One row of n tokens made of independent drills of DRILL_LEN tokens (the length the heads
+ * were formed at), for mixing into the long rows of later stages.
+ */
+export function drillRows(
+  n: number,
+  ordinary: number,
+  rng: { int(n: number): number },
+): { ids: number[]; mask: number[] } {
+  const ids: number[] = [];
+  const mask: number[] = [];
+  while (ids.length < n) {
+    const d = inductionRow(DRILL_LEN, () => rng.int(ordinary), rng);
+    ids.push(...d.ids);
+    mask.push(...d.mask);
+  }
+  return { ids: ids.slice(0, n), mask: mask.slice(0, n) };
+}
+
+const DRILL_LEN = 65;
+
 /** Runs the induction stage. */
 export function runInduction(
   cfg: Partial<TrainConfig> & Pick<TrainConfig, 'from' | 'out'>,

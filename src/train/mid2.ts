@@ -26,6 +26,8 @@ export interface Mid2Config extends TrainConfig {
   /** Repository ids never to train on (an eval store's). @default [] */
   excludeRepos: string[];
   /** @default 'cut' */
+  /** Share of rows that are induction drills (they keep the copying heads trained). @default 0 */
+  drillFraction: number;
   overflow: OverflowPolicy;
   /** DAgger directories (student-led episodes with the expert's labels). @default [] */
   dagger: string[];
@@ -43,6 +45,7 @@ export function runMid2(
     onlyResolved: true,
     excludeRepos: [],
     overflow: 'cut',
+    drillFraction: 0,
     dagger: [],
     ...cfg,
   };
@@ -86,7 +89,10 @@ export function runMid2(
         labelConversations(r.trajectory, r.labels, m.tokenizer).forEach((conv, i) =>
           convs.push({ key: `dagger:${r.taskId}:${i}`, ...conv }),
         );
-      const d = conversationData(m, convs, T, { overflow: c.overflow });
+      const d = conversationData(m, convs, T, {
+        overflow: c.overflow,
+        drillFraction: c.drillFraction,
+      });
       const tasks = new Set(records.map((r) => r.taskId));
       return {
         ...d,

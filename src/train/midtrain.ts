@@ -25,6 +25,8 @@ export interface MidtrainConfig extends TrainConfig {
   /** Share of rows that are code. @default 0.3 */
   codeFraction: number;
   /** @default 'cut' */
+  /** Share of rows that are induction drills (they keep the copying heads trained). @default 0 */
+  drillFraction: number;
   overflow: OverflowPolicy;
 }
 
@@ -34,7 +36,13 @@ export function runMidtrain(
   log?: (l: string) => void,
   stopAfter?: number,
 ): StageResult {
-  const c: MidtrainConfig = { ...TRAIN_DEFAULTS, codeFraction: 0.3, overflow: 'cut', ...cfg };
+  const c: MidtrainConfig = {
+    ...TRAIN_DEFAULTS,
+    drillFraction: 0,
+    codeFraction: 0.3,
+    overflow: 'cut',
+    ...cfg,
+  };
   const index = taskIndex(c.tasks);
   const excl = new Set(c.corpus.excludeRepos ?? []);
   const records = readRuns(c.runs).filter((r) => {
@@ -53,6 +61,7 @@ export function runMidtrain(
       const corpus = buildCorpus({ ...CORPUS_DEFAULTS, ...c.corpus });
       const d = conversationData(m, convs, T, {
         overflow: c.overflow,
+        drillFraction: c.drillFraction,
         codeFraction: c.codeFraction,
         code: docStream(m, corpus.train),
       });

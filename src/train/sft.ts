@@ -21,6 +21,8 @@ export interface SftConfig extends TrainConfig {
   /** Extra conversations (JSONL of trajectories) trained alongside the drills. @default [] */
   extra: string[];
   /** @default 'cut' */
+  /** Share of rows that are induction drills (they keep the copying heads trained). @default 0 */
+  drillFraction: number;
   overflow: OverflowPolicy;
 }
 
@@ -30,7 +32,7 @@ export async function runSft(
   log: (l: string) => void = (l) => process.stderr.write(`${l}\n`),
   stopAfter?: number,
 ): Promise<StageResult> {
-  const c: SftConfig = { ...TRAIN_DEFAULTS, extra: [], overflow: 'cut', ...cfg };
+  const c: SftConfig = { ...TRAIN_DEFAULTS, drillFraction: 0, extra: [], overflow: 'cut', ...cfg };
   const file = join(c.out, 'drills.jsonl');
   // Bad extra files fail before minutes of drills are played.
   for (const f of c.extra) readTrajectoryJsonl(f);
@@ -61,7 +63,10 @@ export async function runSft(
         key: `${t.id ?? i}`,
         ...trajectoryToConversation(t, m.tokenizer, 'assistant'),
       }));
-      const d = conversationData(m, convs, T, { overflow: c.overflow });
+      const d = conversationData(m, convs, T, {
+        overflow: c.overflow,
+        drillFraction: c.drillFraction,
+      });
       return { ...d, info: { ...d.info, drills: trajs.length } };
     },
   });
