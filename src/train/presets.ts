@@ -37,6 +37,12 @@ export interface Preset {
    */
   pretrain: StageSteps & { copyFraction: number };
   midtrain: StageSteps & { codeFraction: number };
+  /**
+   * Share of induction-drill rows in midtrain, sft and mid2: without them those stages eroded
+   * the heads (teacher-forced code copy 73% -> 15% by mid2.1; with 10%: 53% / 36% / 61% after
+   * midtrain / sft / 300 mid2 steps; dev/LOG.md, "train: copying, found").
+   */
+  drillFraction: number;
   sft: StageSteps;
   mid2: { s1: StageSteps; s2: StageSteps };
   /** On-policy correction after mid2 phase 1: student-led episodes on train tasks, expert labels. */
@@ -71,6 +77,7 @@ export const PRESETS: Record<string, Preset> = {
     induction: { steps: 4, batch: 4, seq: 64, lr: 1e-3 },
     pretrain: { steps: 4, batch: 2, seq: 128, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 3, batch: 2, seq: 256, lr: 3e-3, codeFraction: 0.3 },
+    drillFraction: 0.1,
     sft: { steps: 3, batch: 1, seq: 1024, lr: 3e-3 },
     mid2: {
       s1: { steps: 3, batch: 1, seq: 2047, lr: 3e-3 },
@@ -99,11 +106,15 @@ export const PRESETS: Record<string, Preset> = {
     drillRepos: 60,
     drillsPerRepo: 3,
     induction: { steps: 2500, batch: 16, seq: 64, lr: 1e-3 },
-    pretrain: { steps: 150, batch: 8, seq: 256, lr: 1e-3, copyFraction: 0.3 },
+    // 1,000 x 8 x 512 (4M tokens), not 150 x 8 x 256: after it, 300 mid2 steps copied the
+    // test command in 21% and the searched name in 29% of the probe's turns; after the short
+    // one (and midtrain, sft) 13% / 6%. Two chains, not one variable (dev/LOG.md).
+    pretrain: { steps: 1000, batch: 8, seq: 512, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 80, batch: 4, seq: 2047, lr: 2e-3, codeFraction: 0.3 },
+    drillFraction: 0.1,
     sft: { steps: 40, batch: 4, seq: 2047, lr: 2e-3 },
     mid2: {
-      s1: { steps: 120, batch: 4, seq: 2047, lr: 2e-3 },
+      s1: { steps: 300, batch: 4, seq: 2047, lr: 2e-3 },
       s2: { steps: 40, batch: 4, seq: 2047, lr: 1e-3 },
     },
     dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 2047, lr: 1.5e-3 },
@@ -128,6 +139,7 @@ export const PRESETS: Record<string, Preset> = {
     induction: { steps: 3000, batch: 16, seq: 64, lr: 1e-3 },
     pretrain: { steps: 1500, batch: 8, seq: 512, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 600, batch: 4, seq: 2048, lr: 2e-3, codeFraction: 0.3 },
+    drillFraction: 0.1,
     sft: { steps: 200, batch: 4, seq: 2048, lr: 1.5e-3 },
     mid2: {
       s1: { steps: 1200, batch: 4, seq: 2048, lr: 1.5e-3 },
