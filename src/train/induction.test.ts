@@ -11,8 +11,7 @@ import { test } from 'node:test';
 import { deriveConfig } from '../lm/config.js';
 import { initModel, saveCheckpoint } from '../lm/model.js';
 import { Rng } from '../lm/rng.js';
-import { drillRows, runInduction } from './induction.js';
-import { inductionRow } from './pretrain.js';
+import { drillRows, inductionRow, runInduction } from './induction.js';
 
 test('a drill row copies one span at a random distance and weights only the copy', () => {
   const rng = new Rng(3);

@@ -9,7 +9,6 @@
 import type { LoadedModel } from '../lm/checkpoint.js';
 import { Rng } from '../lm/rng.js';
 import { rowsToBatch } from './packing.js';
-import { inductionRow } from './pretrain.js';
 import {
   runTraining,
   type StageData,
@@ -34,6 +33,30 @@ export const INDUCTION_DEFAULTS: Omit<TrainConfig, 'from' | 'out'> = {
   evalEvery: 250,
   saveEvery: 250,
 };
+
+/**
+ * An induction drill of n tokens: each token drawn independently (draw), one span of random
+ * length written again at a random distance; the mask is 1 only where the next token is
+ * predictable by copying (the copy's 2nd token on). Random distances because a fixed one is
+ * learned as a positional shortcut that copies nothing else; independent tokens because
+ * loss on unpredictable tokens around the copy drowns its gradient (both measured:
+ * dev/LOG.md, "train: copying").
+ */
+export function inductionRow(
+  n: number,
+  draw: () => number,
+  rng: { int(n: number): number },
+): { ids: number[]; mask: number[] } {
+  if (n < 16) throw new Error(`inductionRow: a row of ${n} tokens is too short (need >= 16)`);
+  const L = 8 + rng.int(Math.floor(n / 2) - 7);
+  const a = rng.int(n - 2 * L + 1);
+  const b = a + L + rng.int(n - a - 2 * L + 1);
+  const ids = Array.from({ length: n }, draw);
+  const mask = new Array<number>(n).fill(0);
+  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i];
+  for (let i = 1; i < L; i++) mask[b + i] = 1;
+  return { ids, mask };
+}
 
 /** Drill batches: every token drawn uniformly from the tokenizer's ordinary ids. */
 export function inductionData(model: LoadedModel, T: number): StageData {

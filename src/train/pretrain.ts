@@ -1,6 +1,7 @@
 // Stage 1 of the recipe: next-token prediction on JS/TS code (src/train/corpus.ts).
 import type { LoadedModel } from '../lm/checkpoint.js';
 import { buildCorpus, CORPUS_DEFAULTS, type CorpusSpec, type Doc } from './corpus.js';
+import { inductionRow } from './induction.js';
 import { fixedBatches, rowsToBatch, streamRows } from './packing.js';
 import {
   hashOf,
@@ -39,30 +40,6 @@ export function docStream(model: LoadedModel, docs: Doc[]): Int32Array {
     out.push(eos);
   }
   return Int32Array.from(out);
-}
-
-/**
- * An induction drill of n tokens: each token drawn independently (draw), one span of random
- * length written again at a random distance; the mask is 1 only where the next token is
- * predictable by copying (the copy's 2nd token on). Random distances because a fixed one is
- * learned as a positional shortcut that copies nothing else; independent tokens because
- * loss on unpredictable tokens around the copy drowns its gradient (both measured:
- * dev/LOG.md, "train: copying").
- */
-export function inductionRow(
-  n: number,
-  draw: () => number,
-  rng: { int(n: number): number },
-): { ids: number[]; mask: number[] } {
-  if (n < 16) throw new Error(`inductionRow: a row of ${n} tokens is too short (need >= 16)`);
-  const L = 8 + rng.int(Math.floor(n / 2) - 7);
-  const a = rng.int(n - 2 * L + 1);
-  const b = a + L + rng.int(n - a - 2 * L + 1);
-  const ids = Array.from({ length: n }, draw);
-  const mask = new Array<number>(n).fill(0);
-  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i];
-  for (let i = 1; i < L; i++) mask[b + i] = 1;
-  return { ids, mask };
 }
 
 /** The pretraining data: random windows of the train stream, fixed windows of the held-out one. */
