@@ -5,12 +5,14 @@
 // decode step (decode-graph.ts). Prompts go through the batched training forward
 // (prefill), a shared prefix is prefilled once and copied to other slots (copySlot), and
 // finished sequences are compacted away by moving the last active slot into their place.
-// A group's prompt can instead live once in a shared block (setShared / attachShared):
-// each slot then caches only its own suffix, and the step graph attends over the block for
-// all rows at once (decode-shared.ts).
+// A group's prompt can instead live once in a shared block (addShared / attachShared; one
+// segment per group prompt, decode-block.ts): each slot then caches only its own suffix,
+// the step graph attends over the block for all rows at once (decode-shared.ts), and a
+// later turn that starts with a segment attaches to it and extends its own cache.
 import { allocActs } from './acts.js';
 import type { LoadedModel } from './checkpoint.js';
 import { headDim } from './config.js';
+import { MAX_BLOCK, SharedBlock } from './decode-block.js';
 import { decodeChunkGraph, decodeStepGraph } from './decode-graph.js';
 import { decodeSharedGraph } from './decode-shared.js';
 import { netFor } from './engine.js';
@@ -64,6 +66,14 @@ export interface SlotKv {
   v: Float32Array[];
 }
 
+/** One sequence's cache as the chunk graph reads it: per layer keys [Hkv, hd, T] and values [Hkv, T, hd], mask [T]. */
+interface CacheView {
+  T: number;
+  tra: Float32Array[];
+  nat: Float32Array[];
+  mask: Float32Array;
+}
+
 /** Options of a BatchDecoder. */
 export interface BatchDecoderOptions {
   /** onnxruntime threads of the step graph; one row is too small to split. @default 1 */
@@ -80,10 +90,12 @@ export interface BatchDecoderOptions {
 export class BatchDecoder {
   /** Tokens cached per slot in its own cache (read-only for callers). */
   lens: Int32Array;
-  /** Positions of the shared block each slot uses before its own cache (0: none). */
+  /** Positions of its shared-block segment each slot uses before its own cache (0: none). */
   private base: Int32Array;
-  /** The shared prefix block: per layer keys [Hkv, P, hd] and values transposed [Hkv, hd, P]. */
-  private shared = { len: 0, k: [] as Float32Array[], v: [] as Float32Array[] };
+  /** Each slot's segment of the shared block (-1: none). */
+  private seg: Int32Array;
+  /** The shared prefix block: segments, per layer keys [Hkv, P, hd] and values transposed [Hkv, hd, P]. */
+  private readonly shared: SharedBlock;
   /** [rows, 1, 1, P]: which block positions each row sees (decode-shared.ts). */
   private smask = new Float32Array(0);
   private sharedGraph: OrtGraph | null = null;
@@ -129,6 +141,8 @@ export class BatchDecoder {
     this.slots = capacity;
     this.lens = new Int32Array(capacity);
     this.base = new Int32Array(capacity);
+    this.seg = new Int32Array(capacity).fill(-1);
+    this.shared = new SharedBlock(c);
     const f = (n: number) => new Float32Array(n);
     this.cap = 0;
     this.grow(Math.min(c.maxSeqLen, 64));
@@ -172,6 +186,9 @@ export class BatchDecoder {
     const base = new Int32Array(S);
     base.set(this.base);
     this.base = base;
+    const seg = new Int32Array(S).fill(-1);
+    seg.set(this.seg);
+    this.seg = seg;
     const f = (n: number) => new Float32Array(S * n);
     this.kv = f(2 * c.nLayers * c.nKvHeads * hd);
     this.x = f(c.dim);
@@ -217,56 +234,87 @@ export class BatchDecoder {
     this.mask.fill(-1e30, slot * cap + T, (slot + 1) * cap);
     this.lens[slot] = T;
     this.base[slot] = 0;
+    this.seg[slot] = -1;
     return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
   }
 
   /**
-   * Runs `ids` into the shared block (the old block dropped: slots that used it must be
-   * refilled before the next step) and returns the logits [V] after the last one (a copy).
+   * Runs `ids` into the shared block as its only segment (the old block dropped: slots that
+   * used it must be refilled before the next step) and returns the logits [V] after the
+   * last one (a copy).
    */
   setShared(ids: ArrayLike<number>): Float32Array {
+    return (this.addShared(ids, 0) as { logits: Float32Array }).logits.slice();
+  }
+
+  /**
+   * Adds `ids` to the shared block as a segment, after dropping the segments no slot below
+   * `live` uses (slots from `live` on must not use the block). A segment holding exactly
+   * `ids` is reused (with live = 0 the block is always rebuilt: setShared). Returns its index and the next-token logits after it (do not modify),
+   * or null when the block would exceed MAX_BLOCK positions.
+   */
+  addShared(ids: ArrayLike<number>, live: number): { seg: number; logits: Float32Array } | null {
     const c = this.model.config;
     const T = ids.length;
     if (T === 0) throw new Error('prompt is empty');
     if (T > c.maxSeqLen) throw new Error(`prompt of ${T} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
     for (let i = 0; i < T; i++) checkId(ids[i], c.vocabSize);
+    const used = new Set<number>();
+    for (let r = 0; r < live; r++) if (this.seg[r] >= 0) used.add(this.seg[r]);
+    const same = this.shared.find(ids);
+    if (same >= 0 && (used.has(same) || live > 0)) {
+      // Already there (e.g. a second group on one prompt): keep it, drop nothing.
+      return { seg: same, logits: this.shared.segs[same].logits };
+    }
+    const keep = [...used].sort((a, b) => a - b);
+    const kept = keep.reduce((n, i) => n + this.shared.segs[i].len, 0);
+    if (kept + T > MAX_BLOCK) return null;
     const a = allocActs(c, 1, T, false);
     forward(netFor(this.model), this.model.paramSet, a, ids);
-    const hd = headDim(c);
-    const kvh = c.nKvHeads;
-    const grp = c.nHeads / kvh;
-    const sh = { len: T, k: [] as Float32Array[], v: [] as Float32Array[] };
-    for (let l = 0; l < c.nLayers; l++) {
-      const { kh, vh } = a.attn[l];
-      const K = new Float32Array(kvh * T * hd);
-      const V = new Float32Array(kvh * hd * T);
-      for (let j = 0; j < kvh; j++) {
-        // Kv head j appears (repeated) as query head j*grp in the forward's layout [H, T, hd].
-        const src = j * grp * T * hd;
-        K.set(kh.subarray(src, src + T * hd), j * T * hd);
-        for (let t = 0; t < T; t++)
-          for (let d = 0; d < hd; d++) V[(j * hd + d) * T + t] = vh[src + t * hd + d];
-      }
-      sh.k.push(K);
-      sh.v.push(V);
+    const logits = a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
+    const add = {
+      ids: Array.from(ids),
+      kh: a.attn.map((x) => x.kh),
+      vh: a.attn.map((x) => x.vh),
+      logits,
+    };
+    const map = this.shared.rebuild(keep, add);
+    for (let r = 0; r < this.slots; r++) {
+      const g = this.seg[r];
+      if (g < 0) continue;
+      // Slots from `live` on are free: their old segment may be gone.
+      const to = r < live ? map[g] : -1;
+      this.seg[r] = to;
+      if (to < 0) this.base[r] = 0;
     }
-    this.shared = sh;
-    this.smask = new Float32Array(this.slots * T);
+    this.smask = new Float32Array(this.slots * this.shared.len);
     this.fixed.key = '';
-    return a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);
+    return { seg: this.shared.segs.length - 1, logits };
   }
 
-  /** Length of the shared block (0: none). */
+  /** Length of the shared block, all segments (0: none). */
   get sharedLen(): number {
     return this.shared.len;
   }
 
-  /** Makes a slot continue the shared block's first `len` positions with an empty cache of its own. */
-  attachShared(slot: number, len: number = this.shared.len): void {
+  /** The block segment sharing the longest prefix with `ids` (>= min, <= ids.length - 1 positions), or null. */
+  matchShared(ids: ArrayLike<number>, min: number): { seg: number; len: number } | null {
+    return this.shared.match(ids, min);
+  }
+
+  /**
+   * Makes a slot continue the first `len` positions of block segment `seg` (default: the
+   * last one added) with an empty cache of its own.
+   */
+  attachShared(slot: number, len?: number, seg: number = this.shared.segs.length - 1): void {
     this.checkSlot(slot);
-    if (!(Number.isInteger(len) && len >= 1 && len <= this.shared.len))
-      throw new Error(`attachShared: ${len} positions of a ${this.shared.len}-token block`);
-    this.base[slot] = len;
+    const g = this.shared.segs[seg];
+    if (!g) throw new Error(`attachShared: no block segment ${seg}`);
+    const n = len ?? g.len;
+    if (!(Number.isInteger(n) && n >= 1 && n <= g.len))
+      throw new Error(`attachShared: ${n} positions of a ${g.len}-token block`);
+    this.base[slot] = n;
+    this.seg[slot] = seg;
     this.lens[slot] = 0;
     this.mask.fill(-1e30, slot * this.cap, (slot + 1) * this.cap);
   }
@@ -291,6 +339,7 @@ export class BatchDecoder {
     this.mask.copyWithin(to * this.cap, from * this.cap, (from + 1) * this.cap);
     this.lens[to] = this.lens[from];
     this.base[to] = this.base[from];
+    this.seg[to] = this.seg[from];
   }
 
   /** A copy of the first `len` positions of a slot's sequence, shared block included (for a prefix cache). */
@@ -307,6 +356,7 @@ export class BatchDecoder {
     const fromBlock = Math.min(len, b);
     const own = len - fromBlock;
     const P = this.shared.len;
+    const at = b > 0 ? this.shared.segs[this.seg[slot]].start : 0;
     for (let l = 0; l < c.nLayers; l++) {
       const K = new Float32Array(kvh * hd * len);
       const V = new Float32Array(kvh * len * hd);
@@ -315,10 +365,10 @@ export class BatchDecoder {
           const sk = this.shared.k[l];
           const sv = this.shared.v[l];
           for (let t = 0; t < fromBlock; t++)
-            for (let d = 0; d < hd; d++) K[(j * hd + d) * len + t] = sk[(j * P + t) * hd + d];
+            for (let d = 0; d < hd; d++) K[(j * hd + d) * len + t] = sk[(j * P + at + t) * hd + d];
           for (let d = 0; d < hd; d++)
             for (let t = 0; t < fromBlock; t++)
-              V[(j * len + t) * hd + d] = sv[(j * hd + d) * P + t];
+              V[(j * len + t) * hd + d] = sv[(j * hd + d) * P + at + t];
         }
         const base = (slot * kvh + j) * hd * cap;
         V.set(this.nat[l].subarray(base, base + own * hd), (j * len + fromBlock) * hd);
@@ -337,10 +387,30 @@ export class BatchDecoder {
   /** Makes a slot hold the first `len` positions of `kv` (its old contents dropped). */
   writeSlot(slot: number, kv: SlotKv, len: number = kv.len): void {
     this.checkSlot(slot);
+    this.base[slot] = 0;
+    this.seg[slot] = -1;
+    this.copyIn(slot, kv, len);
+  }
+
+  /**
+   * For a slot attached to the shared block (base positions): makes its own cache hold
+   * positions base..len-1 of `kv`, a whole sequence (e.g. a prefix-cache entry) whose first
+   * base positions are the block's.
+   */
+  writeOwn(slot: number, kv: SlotKv, len: number): void {
+    this.checkSlot(slot);
+    if (this.base[slot] === 0) throw new Error('writeOwn: the slot is not attached to the block');
+    this.copyIn(slot, kv, len);
+  }
+
+  /** Own cache of `slot` = positions base[slot]..len-1 of `kv`. */
+  private copyIn(slot: number, kv: SlotKv, len: number): void {
     const c = this.model.config;
-    if (!(len >= 1 && len <= kv.len && len <= c.maxSeqLen))
+    const from = this.base[slot];
+    if (!(len > from && len <= kv.len && len <= c.maxSeqLen))
       throw new Error(`writeSlot: bad length ${len}`);
-    this.grow(len + 1);
+    const n = len - from;
+    this.grow(n + 1);
     const hd = headDim(c);
     const kvh = c.nKvHeads;
     const cap = this.cap;
@@ -348,53 +418,125 @@ export class BatchDecoder {
     for (let l = 0; l < c.nLayers; l++) {
       for (let j = 0; j < kvh; j++) {
         const base = (slot * kvh + j) * hd * cap;
-        this.nat[l].set(kv.v[l].subarray(j * L * hd, (j * L + len) * hd), base);
+        this.nat[l].set(kv.v[l].subarray((j * L + from) * hd, (j * L + len) * hd), base);
         for (let d = 0; d < hd; d++) {
-          const o = (j * hd + d) * L;
-          this.tra[l].set(kv.k[l].subarray(o, o + len), base + d * cap);
+          const o = (j * hd + d) * L + from;
+          this.tra[l].set(kv.k[l].subarray(o, o + n), base + d * cap);
         }
       }
     }
-    this.mask.fill(0, slot * cap, slot * cap + len);
-    this.mask.fill(-1e30, slot * cap + len, (slot + 1) * cap);
-    this.lens[slot] = len;
-    this.base[slot] = 0;
+    this.mask.fill(0, slot * cap, slot * cap + n);
+    this.mask.fill(-1e30, slot * cap + n, (slot + 1) * cap);
+    this.lens[slot] = n;
   }
 
   /**
-   * Appends `ids` to a slot that already holds a prefix (positions lens[slot]..), computing
-   * only the new tokens (chunks of the prefill graph over the slot's cache), and returns
-   * the logits [V] after the last one (a copy); `dist(1)` then holds its distribution at
-   * temperature `temp`.
+   * Appends `ids` to a slot that already holds a prefix (positions lens[slot].., after its
+   * block positions if it continues the shared block), computing only the new tokens
+   * (chunks of the prefill graph over the slot's cache), and returns the logits [V] after
+   * the last one (a copy); `dist(1)` then holds its distribution at temperature `temp`.
    */
   extend(slot: number, ids: ArrayLike<number>, temp = 1): Float32Array {
     const c = this.model.config;
     this.checkSlot(slot);
+    const b = this.base[slot];
     const start = this.lens[slot];
     const Q = ids.length;
-    if (start === 0) throw new Error('extend: the slot holds no prefix (prefill it)');
-    if (this.base[slot] > 0) throw new Error('extend: the slot continues the shared block');
+    if (b + start === 0) throw new Error('extend: the slot holds no prefix (prefill it)');
     if (Q === 0) throw new Error('extend: no tokens');
-    if (start + Q > c.maxSeqLen)
-      throw new Error(`prompt of ${start + Q} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
+    if (b + start + Q > c.maxSeqLen)
+      throw new Error(`prompt of ${b + start + Q} tokens exceeds maxSeqLen ${c.maxSeqLen}`);
     for (let i = 0; i < Q; i++) checkId(ids[i], c.vocabSize);
     this.chunk ??= stepGraph(this.model, this.threads, 'chunk');
     this.grow(start + Q + 1);
     this.invT[0] = temp > 0 ? 1 / temp : 1;
+    const per = c.nKvHeads * headDim(c) * this.cap;
+    const view: CacheView =
+      b > 0
+        ? this.blockView(slot, b + start + Q)
+        : {
+            T: this.cap,
+            tra: this.tra.map((a) => a.subarray(slot * per, (slot + 1) * per)),
+            nat: this.nat.map((a) => a.subarray(slot * per, (slot + 1) * per)),
+            mask: this.mask.subarray(slot * this.cap, (slot + 1) * this.cap),
+          };
     for (let o = 0; o < Q; o += CHUNK)
-      this.runChunk(slot, Array.prototype.slice.call(ids, o, o + CHUNK));
+      this.runChunk(view, b + start + o, Array.prototype.slice.call(ids, o, o + CHUNK));
+    if (b > 0) this.copyOwnBack(slot, view, b, start, Q);
+    this.lens[slot] = start + Q;
     return this.logits.slice(0, c.vocabSize);
   }
 
-  private runChunk(slot: number, ids: number[]): void {
+  /**
+   * One sequence's whole cache, for a slot attached to the block: its segment's first b
+   * positions then its own, in a temporary cache of `need` positions (the chunk graph
+   * attends over one cache; this is the cache a plain slot holding the sequence would have).
+   */
+  private blockView(slot: number, need: number): CacheView {
+    const c = this.model.config;
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const T = Math.min(c.maxSeqLen, Math.ceil(need / 32) * 32);
+    const b = this.base[slot];
+    const own = this.lens[slot];
+    const at = this.shared.segs[this.seg[slot]].start;
+    const P = this.shared.len;
+    const cap = this.cap;
+    const tra: Float32Array[] = [];
+    const nat: Float32Array[] = [];
+    for (let l = 0; l < c.nLayers; l++) {
+      const K = new Float32Array(kvh * hd * T);
+      const V = new Float32Array(kvh * T * hd);
+      const sk = this.shared.k[l];
+      const sv = this.shared.v[l];
+      for (let j = 0; j < kvh; j++) {
+        for (let t = 0; t < b; t++)
+          for (let d = 0; d < hd; d++) V[(j * T + t) * hd + d] = sv[(j * hd + d) * P + at + t];
+        for (let t = 0; t < b; t++)
+          for (let d = 0; d < hd; d++) K[(j * hd + d) * T + t] = sk[(j * P + at + t) * hd + d];
+        const src = (slot * kvh + j) * hd * cap;
+        V.set(this.nat[l].subarray(src, src + own * hd), (j * T + b) * hd);
+        for (let d = 0; d < hd; d++)
+          K.set(this.tra[l].subarray(src + d * cap, src + d * cap + own), (j * hd + d) * T + b);
+      }
+      tra.push(K);
+      nat.push(V);
+    }
+    const mask = new Float32Array(T).fill(-1e30);
+    mask.fill(0, 0, b + own);
+    return { T, tra, nat, mask };
+  }
+
+  /** Moves the Q new positions of a block slot's temporary cache into its own cache. */
+  private copyOwnBack(slot: number, view: CacheView, b: number, start: number, Q: number): void {
+    const c = this.model.config;
+    const hd = headDim(c);
+    const kvh = c.nKvHeads;
+    const cap = this.cap;
+    const T = view.T;
+    for (let l = 0; l < c.nLayers; l++) {
+      for (let j = 0; j < kvh; j++) {
+        const dst = (slot * kvh + j) * hd * cap;
+        const from = (j * T + b + start) * hd;
+        this.nat[l].set(view.nat[l].subarray(from, from + Q * hd), dst + start * hd);
+        for (let d = 0; d < hd; d++) {
+          const o = (j * hd + d) * T + b + start;
+          this.tra[l].set(view.tra[l].subarray(o, o + Q), dst + d * cap + start);
+        }
+      }
+    }
+    this.mask.fill(0, slot * cap + start, slot * cap + start + Q);
+  }
+
+  /** Runs `ids` at positions pos0.. of a one-sequence cache, writing their keys/values into it. */
+  private runChunk(view: CacheView, pos0: number, ids: number[]): void {
     const c = this.model.config;
     const hd = headDim(c);
     const kvh = c.nKvHeads;
     const grp = c.nHeads / kvh;
     const D = c.dim;
     const Q = ids.length;
-    const T = this.cap;
-    const pos0 = this.lens[slot];
+    const T = view.T;
     const emb = this.model.params.get('token_embd.weight') as Float32Array;
     const x = new Float32Array(Q * D);
     const cos = new Float32Array(Q * this.ropeN);
@@ -407,20 +549,18 @@ export class BatchDecoder {
     const cmask = new Float32Array(grp * Q * Q);
     for (let r = 0; r < grp * Q; r++) cmask.fill(-1e30, r * Q + (r % Q) + 1, (r + 1) * Q);
     const kv = new Float32Array(2 * c.nLayers * Q * kvh * hd);
-    const per = kvh * T * hd;
     const feeds: Record<string, OrtTensor> = {
       x: ortTensor(x, [Q, D]),
       cos: ortTensor(cos, [Q, this.ropeN]),
       sin: ortTensor(sin, [Q, this.ropeN]),
       invT: ortTensor(this.invT.subarray(0, 1), [1, 1]),
-      pmask: ortTensor(this.mask.subarray(slot * T, (slot + 1) * T), [1, 1, 1, T]),
+      pmask: ortTensor(view.mask, [1, 1, 1, T]),
       cmask: ortTensor(cmask, [grp * Q, Q]),
       splitT: ortTensor(BigInt64Array.of(BigInt(T), BigInt(Q)), [2]),
     };
     for (let l = 0; l < c.nLayers; l++) {
-      const at = (a: Float32Array) => a.subarray(slot * per, (slot + 1) * per);
-      feeds[`pk${l}`] = ortTensor(at(this.tra[l]), [1, kvh, hd, T]);
-      feeds[`pv${l}`] = ortTensor(at(this.nat[l]), [1, kvh, T, hd]);
+      feeds[`pk${l}`] = ortTensor(view.tra[l], [1, kvh, hd, T]);
+      feeds[`pv${l}`] = ortTensor(view.nat[l], [1, kvh, T, hd]);
     }
     const V = c.vocabSize;
     const fetches: Record<string, OrtTensor> = {
@@ -437,14 +577,13 @@ export class BatchDecoder {
         const pos = pos0 + i;
         for (let j = 0; j < kvh; j++) {
           const src = (i * kvh + j) * hd;
-          const base = (slot * kvh + j) * hd * T;
-          this.nat[l].set(kv.subarray(vn + src, vn + src + hd), base + pos * hd);
-          for (let d = 0; d < hd; d++) this.tra[l][base + d * T + pos] = kv[kn + src + d];
+          const base = j * hd * T;
+          view.nat[l].set(kv.subarray(vn + src, vn + src + hd), base + pos * hd);
+          for (let d = 0; d < hd; d++) view.tra[l][base + d * T + pos] = kv[kn + src + d];
         }
       }
     }
-    this.mask.fill(0, slot * T + pos0, slot * T + pos0 + Q);
-    this.lens[slot] = pos0 + Q;
+    view.mask.fill(0, pos0, pos0 + Q);
   }
 
   /** Row r of cos/sin for position pos: each pair's value twice, repeated per head. */
@@ -526,12 +665,14 @@ export class BatchDecoder {
     return this.logits.subarray(0, n * c.vocabSize);
   }
 
-  /** smask [n, 1, 1, P]: row r sees the block positions below base[r]. */
+  /** smask [n, 1, 1, P]: row r sees the first base[r] positions of its segment. */
   private fillSharedMask(n: number): void {
     const P = this.shared.len;
+    this.smask.fill(-1e30, 0, n * P);
     for (let r = 0; r < n; r++) {
-      this.smask.fill(0, r * P, r * P + this.base[r]);
-      this.smask.fill(-1e30, r * P + this.base[r], (r + 1) * P);
+      if (this.base[r] === 0) continue;
+      const at = r * P + this.shared.segs[this.seg[r]].start;
+      this.smask.fill(0, at, at + this.base[r]);
     }
   }
 

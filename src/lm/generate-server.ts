@@ -11,8 +11,11 @@
 // Prefix reuse: a finished sequence's KV cache is kept (generate-prefix.ts), and a prompt
 // that starts with kept tokens, e.g. the next turn of the same episode, copies them into
 // its slot and runs only its new tokens (decode-batch.ts extend). A group's long prompt
-// (an RL group's first turn) goes once into the decoder's shared block instead, when no
-// live row uses the block; its rows attend over it together (decode-shared.ts).
+// (an RL group's first turn) goes once into the decoder's shared block instead, as a
+// segment of its own beside other groups' (up to MAX_BLOCK positions); its rows attend
+// over it together (decode-shared.ts). A later request whose prompt starts with a segment
+// (the next turn of one of that group's rollouts) continues the block too: its own cache
+// gets only what follows, from the prefix cache where it can.
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
@@ -72,10 +75,18 @@ export class GenerationServer {
   private readonly prefix: PrefixCache;
   /**
    * Batched steps run, and rows decoded over them (rows / steps = the mean batch); prompt
-   * tokens admitted, and how many of them came from the prefix cache instead of being run;
-   * group prompts kept once in the decoder's shared block instead of in each row's slot.
+   * tokens admitted, and how many of them came from the prefix cache or the shared block
+   * instead of being run; group prompts kept once in the decoder's shared block instead of
+   * in each row's slot, and later requests that continued one of them there.
    */
-  readonly stats = { steps: 0, rows: 0, promptTokens: 0, reusedTokens: 0, sharedPrompts: 0 };
+  readonly stats = {
+    steps: 0,
+    rows: 0,
+    promptTokens: 0,
+    reusedTokens: 0,
+    sharedPrompts: 0,
+    sharedAttached: 0,
+  };
 
   constructor(
     private readonly model: LoadedModel,
@@ -218,20 +229,37 @@ export class GenerationServer {
     }
   }
 
-  /** Puts a job's prompt in `slot`, from the prefix cache where it can; the next-token logits. */
+  /** Puts a job's prompt in `slot`, from the block or the prefix cache where it can; the next-token logits. */
   private fill(slot: number, job: Job): Float32Array {
     const dec = this.dec as BatchDecoder;
     const ids = job.promptIds;
     this.stats.promptTokens += ids.length;
-    // A group's prompt goes once into the shared block when no live row (slots below
-    // `slot`) still uses the block; its rows then cache only their own tokens.
-    if (job.G >= 2 && ids.length >= SHARED_PREFIX_MIN && !dec.usesShared(slot)) {
-      const logits = dec.setShared(ids);
-      dec.attachShared(slot);
-      this.stats.sharedPrompts++;
-      return logits;
+    // A group's prompt goes once into the shared block (a segment of its own, beside those
+    // of other groups still in flight); its rows then cache only their own tokens.
+    if (job.G >= 2 && ids.length >= SHARED_PREFIX_MIN) {
+      const got = dec.addShared(ids, slot);
+      if (got) {
+        dec.attachShared(slot, ids.length, got.seg);
+        this.stats.sharedPrompts++;
+        return got.logits;
+      }
     }
     const hit = this.prefix.maxBytes > 0 ? this.prefix.lookup(ids) : null;
+    // A prompt that starts with a block segment (a later turn of a group's rollout)
+    // continues the block there; its own cache gets the rest, from the prefix cache as far
+    // as that reaches.
+    const m = dec.matchShared(ids, SHARED_PREFIX_MIN);
+    if (m) {
+      dec.attachShared(slot, m.len, m.seg);
+      this.stats.sharedAttached++;
+      let from = m.len;
+      if (hit && hit.len > m.len) {
+        dec.writeOwn(slot, hit.kv, hit.len);
+        from = hit.len;
+      }
+      this.stats.reusedTokens += from;
+      return dec.extend(slot, ids.slice(from));
+    }
     if (!hit) return dec.prefill(slot, ids);
     this.stats.reusedTokens += hit.len;
     dec.writeSlot(slot, hit.kv, hit.len);

@@ -65,8 +65,15 @@ test('rows over the shared block (whole, part, none) step like separate referenc
       close(a.k[l], want.k[l], 1e-4, `keys layer ${l}`);
       close(a.v[l], want.v[l], 1e-4, `values layer ${l}`);
     }
-    assert.throws(() => b.extend(0, [1]), /extend: the slot continues the shared block/);
+    // A block row's next tokens (a later turn) run over block + own cache like a plain slot's.
+    const more = [3, 1, 4, 1, 5, 9, 2];
+    close(b.extend(0, more), plain.extend(0, more), 1e-4, 'extend after the block');
+    for (let t = 0; t < 5; t++) {
+      const got = b.step([t + 1, 7], 2).slice(0, V);
+      close(got, plain.step([t + 1], 1), 2e-4, `step ${t} after extend`);
+    }
     assert.throws(() => b.attachShared(3, long.length + 1), /attachShared: 145 positions/);
+    assert.throws(() => b.attachShared(3, 4, 5), /attachShared: no block segment 5/);
   }
 });
 
@@ -103,12 +110,12 @@ test('the worker keeps one group prompt in the shared block while other requests
     const reqs = [
       { p: long, G: 3, o: { maxTokens: 30, temperature: 1, seed: 4, stopIds: [5, 9] } },
       { p: [1, 2, 3], G: 1, o: { maxTokens: 12, temperature: 0 } },
-      // Arrives while the first group holds the block: its prompt goes in its slots.
+      // Arrives while the first group holds the block: a second segment beside it.
       { p: long2, G: 2, o: { maxTokens: 20, temperature: 0.7, seed: 3 } },
     ];
     const got = await Promise.all(reqs.map((r) => w.generateGroup(r.p, r.G, r.o)));
     const st = await w.stats();
-    assert.equal(st.sharedPrompts, 1, JSON.stringify(st));
+    assert.equal(st.sharedPrompts, 2, JSON.stringify(st));
     reqs.forEach((r, i) => {
       got[i].forEach((g, s) => {
         const want = generate(model, r.p, { ...r.o, seed: (r.o.seed ?? 0) + s });
@@ -116,9 +123,9 @@ test('the worker keeps one group prompt in the shared block while other requests
         close(g.logprobs, want.logprobs, TOL, `request ${i} sequence ${s} logprobs`);
       });
     });
-    // Once that group is done, the next group's prompt takes the block.
+    // A later group on a prompt still in the block uses its segment again.
     const again = await w.generateGroup(long2, 2, { maxTokens: 8, temperature: 0 });
-    assert.equal((await w.stats()).sharedPrompts, 2);
+    assert.equal((await w.stats()).sharedPrompts, 3);
     const greedy = generate(model, long2, { maxTokens: 8, temperature: 0 });
     for (const g of again) assert.deepEqual(g.ids, greedy.ids);
   } finally {
@@ -136,4 +143,49 @@ test('at initial weights a shared-prompt group gives the single-sequence logprob
     assert.deepEqual(g.ids, s.ids, `sequence ${i}`);
     close(g.logprobs, s.logprobs, 1e-5, `sequence ${i} logprobs`);
   });
+});
+
+test('later turns that start with a group prompt continue its block segment, as generate does', async () => {
+  // RL rollouts: each row's history diverges after the group's first turn; turns 2 and 3
+  // attend over the block (and the prefix cache past it) instead of copying the prompt.
+  const model = initModel(deriveConfig(2, { vocabSize: 512, maxSeqLen: 256 }), 11);
+  // Two groups (two tasks of one RL step) in flight together: two segments of the block.
+  const prompts = [3, 5].map((a) => Array.from({ length: 160 }, (_, i) => (i * 17 + a) % 512));
+  const G = 3;
+  for (const prefixCacheMB of [256, 0]) {
+    const w = new GenerationWorker(model, { prefixCacheMB });
+    try {
+      const firsts = await Promise.all(
+        prompts.map((p, i) =>
+          w.generateGroup(p, G, { maxTokens: 10, temperature: 1, seed: 5 + i }),
+        ),
+      );
+      assert.equal((await w.stats()).sharedPrompts, 2);
+      let convs = firsts.flatMap((f, i) =>
+        f.map((g, k) => [...prompts[i], ...g.ids, 40 + k, 41, 42, 43]),
+      );
+      for (const [turn, temperature] of [
+        [2, 1],
+        [3, 0],
+      ]) {
+        const before = await w.stats();
+        const opts = (k: number) => ({ maxTokens: 10, temperature, seed: 100 * turn + k });
+        const got = await Promise.all(convs.map((p, k) => w.generate(p, opts(k))));
+        const st = await w.stats();
+        assert.equal(st.sharedAttached - before.sharedAttached, 2 * G, `turn ${turn}`);
+        // With the prefix cache a turn runs only its new tokens (the last sampled one was never
+        // fed, so 1 + 4 tool tokens); without it, everything past the block.
+        const reused = convs.reduce((n, p) => n + (prefixCacheMB ? p.length - 5 : 160), 0);
+        assert.equal(st.reusedTokens - before.reusedTokens, reused, `turn ${turn} reused`);
+        got.forEach((g, k) => {
+          const want = generate(model, convs[k], opts(k));
+          assert.deepEqual(g.ids, want.ids, `turn ${turn} row ${k}`);
+          close(g.logprobs, want.logprobs, 1e-5, `turn ${turn} row ${k} logprobs`);
+        });
+        convs = convs.map((p, k) => [...p, ...got[k].ids, 50 + k, 51, 52, 53]);
+      }
+    } finally {
+      await w.close();
+    }
+  }
 });
