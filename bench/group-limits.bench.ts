@@ -7,14 +7,19 @@
 //  c. the same network for B = 1 and B = G with attention removed (the weight matmuls,
 //     norms, logits and softmaxes): what a step would cost if attention were free.
 // Ratios printed: the measured group / single rate, and the ceiling if attention cost
-// nothing (sampling included in both). Steps are averaged over 128 tokens decoded after
+// nothing (sampling included in both).
+//  d. a later turn of the group (an RL rollout's turn 2): each row's history has diverged
+//     after the prompt (its own `hist` tokens); rows continuing the prompt's block segment
+//     (attachShared + extend, as the worker does) vs each row holding a copy of the prompt
+//     (prefill of the whole history, as before), and one such sequence alone. Steps are averaged over 128 tokens decoded after
 // the prompt, as in generation; engines alternate, each keeps its median of `reps` rounds.
-// Usage: node dist/bench/group-limits.bench.js [prompt, default 448] [G, default 8] [reps, default 5]
+// Usage: node dist/bench/group-limits.bench.js [prompt, default 448] [G, default 8] [reps, default 5] [hist, default 192]
 import { loadavg } from 'node:os';
 
 const P = Number(process.argv[2] ?? 448);
 const G = Number(process.argv[3] ?? 8);
 const reps = Number(process.argv[4] ?? 5);
+const hist = Number(process.argv[5] ?? 192);
 const steps = 128;
 
 const { validateConfig, deriveConfig } = await import('../src/lm/config.js');
@@ -80,6 +85,25 @@ function noAttCost(B: number): number {
   return (cpuUs() - t0) / steps;
 }
 
+/** Row r's turn-2 history after the prompt: distinct per row, as sampled completions are. */
+const histOf = (r: number) =>
+  Array.from({ length: hist }, (_, i) => (i * 53 + r * 977 + 11) % 4096);
+/** CPU-us per step over `steps` steps of a later turn: B rows over the block (shared) or copies. */
+function turnCost(B: number, shared: boolean): number {
+  const d = new BatchDecoder(model, B);
+  if (shared) {
+    d.setShared(prompt);
+    for (let r = 0; r < B; r++) {
+      d.attachShared(r);
+      d.extend(r, histOf(r));
+    }
+  } else for (let r = 0; r < B; r++) d.prefill(r, prompt.concat(histOf(r)));
+  const ids = Array.from({ length: B }, (_, i) => 5 + i);
+  const t0 = cpuUs();
+  for (let s = 0; s < steps; s++) d.step(ids, B);
+  return (cpuUs() - t0) / steps;
+}
+
 /** CPU-us to sample one row (temperature 1, top-p 1) from a softmax over the vocabulary. */
 function sampleCost(): number {
   const V = config.vocabSize;
@@ -95,7 +119,17 @@ function sampleCost(): number {
   return (cpuUs() - t0) / n;
 }
 
-const m: Record<string, number[]> = { s1: [], sG: [], s0: [], n1: [], nG: [], smp: [] };
+const m: Record<string, number[]> = {
+  s1: [],
+  sG: [],
+  s0: [],
+  n1: [],
+  nG: [],
+  smp: [],
+  t1: [],
+  tB: [],
+  tC: [],
+};
 stepCost(1);
 stepCost(G);
 noAttCost(1);
@@ -107,8 +141,11 @@ for (let r = 0; r < reps; r++) {
   m.n1.push(noAttCost(1));
   m.nG.push(noAttCost(G));
   m.smp.push(sampleCost());
+  m.t1.push(turnCost(1, false));
+  m.tB.push(turnCost(G, true));
+  m.tC.push(turnCost(G, false));
 }
-const [s1, sG, s0, n1, nG, smp] = ['s1', 'sG', 's0', 'n1', 'nG', 'smp'].map((k) => median(m[k]));
+const [s1, sG, s0, n1, nG, smp, t1, tB, tC] = Object.keys(m).map((k) => median(m[k]));
 const f0 = (x: number) => x.toFixed(0);
 console.log(
   `prompt ${P}, ${steps} tokens decoded, G ${G}, medians of ${reps}; load average ${loadavg()
@@ -124,4 +161,8 @@ console.log(
 const one = s1 + smp;
 console.log(
   `group/single tokens per CPU-s: measured ${((G * one) / (sG + G * smp)).toFixed(2)}; with attention free ${((G * one) / (nG + G * smp)).toFixed(2)} (goal >= 4)`,
+);
+const rate = (step: number, rows: number) => rows / (step + rows * smp);
+console.log(
+  `later turn (${hist} own tokens a row after the prompt): one sequence ${f0(t1)} CPU-us a step; ${G} rows over the block ${f0(tB)}, with prompt copies ${f0(tC)}; group/single ${(rate(tB, G) / rate(t1, 1)).toFixed(2)} over the block, ${(rate(tC, G) / rate(t1, 1)).toFixed(2)} with copies`,
 );
