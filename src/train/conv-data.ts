@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { LoadedModel } from '../lm/checkpoint.js';
 import type { Rng } from '../lm/rng.js';
 import { TaskStore } from '../tasks/store.js';
-import { drillRows } from './induction.js';
+import { copyRow, drillRows } from './induction.js';
 import {
   type Conversation,
   fixedBatches,
@@ -37,6 +37,8 @@ export interface ConvDataOptions {
    * after pretraining, 15% after mid2.1 in run tiny-c); drills keep them trained. @default 0
    */
   drillFraction?: number;
+  /** Of the drill rows, the share that copy a span inside a real row (copyRow). @default 0.5 */
+  realCopyFraction?: number;
 }
 
 const heldOut = (key: string, frac: number) =>
@@ -68,9 +70,16 @@ export function conversationData(
   if (codeFrac > 0 && (!code || code.length < T + 1))
     throw new StageInputError('a code mix needs a code stream longer than one window');
   const drillFrac = o.drillFraction ?? 0;
+  const realCopy = o.realCopyFraction ?? 0.5;
   const draw = (rng: Rng): Conversation => {
-    if (drillFrac > 0 && rng.next() < drillFrac)
+    if (drillFrac > 0 && rng.next() < drillFrac) {
+      // Half random-token drills (keep the heads), half copies inside a real row (teach them
+      // to match on several tokens where every token is common).
+      const r = packed.rows[rng.int(packed.rows.length)];
+      if (rng.next() < realCopy && r.ids.length >= 64)
+        return copyRow(r.ids, Math.min(r.ids.length, T + 1), rng);
       return drillRows(T + 1, model.tokenizer.nOrdinary, rng);
+    }
     if (codeFrac > 0 && code && rng.next() < codeFrac) {
       const s = rng.int(code.length - T);
       const ids = Array.from(code.subarray(s, s + T + 1));
@@ -109,6 +118,7 @@ export function conversationData(
       loss_tokens: packed.report.lossTokens,
       code_fraction: codeFrac,
       drill_fraction: drillFrac,
+      real_copy_fraction: realCopy,
       overflow: o.overflow,
       data_hash: hash,
     },

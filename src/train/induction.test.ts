@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { deriveConfig } from '../lm/config.js';
 import { initModel, saveCheckpoint } from '../lm/model.js';
 import { Rng } from '../lm/rng.js';
-import { drillRows, inductionRow, runInduction } from './induction.js';
+import { copyRow, drillRows, inductionRow, runInduction } from './induction.js';
 
 test('a drill row copies one span at a random distance and weights only the copy', () => {
   const rng = new Rng(3);
@@ -54,6 +54,33 @@ test('drill rows for long contexts are drills of the stage length, cut to size',
     weighted += w;
   }
   assert.ok(weighted >= 31 * 7);
+});
+
+test('a real-token copy row is a window of the source with one span written again, loss on the copy', () => {
+  const rng = new Rng(9);
+  // A source with few distinct ids, as code is: the copy is found by comparing to the window.
+  const src = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 13);
+  for (let k = 0; k < 100; k++) {
+    const { ids, mask } = copyRow(src, 300, rng);
+    assert.equal(ids.length, 300);
+    const start = src.findIndex(
+      (_, s) => s + 300 <= src.length && ids.slice(0, 8).every((v, j) => src[s + j] === v),
+    );
+    assert.ok(start >= 0, 'the row opens with a window of the source');
+    const changed = ids.flatMap((v, i) => (v !== src[start + i] ? [i] : []));
+    const weighted = mask.flatMap((w, i) => (w ? [i] : []));
+    assert.ok(weighted.length >= 7 && weighted.length <= 63, `${weighted.length} weighted`);
+    for (let i = 1; i < weighted.length; i++) assert.equal(weighted[i], weighted[i - 1] + 1);
+    // Every changed token is inside the copy, and the copy equals an earlier span.
+    const b = weighted[0] - 1;
+    const L = weighted.length + 1;
+    assert.ok(changed.every((i) => i >= b && i < b + L));
+    const copy = ids.slice(b, b + L).join(',');
+    const earlier = Array.from({ length: b - L + 1 }, (_, a) => ids.slice(a, a + L).join(','));
+    assert.ok(earlier.includes(copy), 'the copied span occurs earlier in the row');
+  }
+  assert.throws(() => copyRow(src.slice(0, 100), 300, rng), /window of 300 tokens from 100/);
+  assert.throws(() => copyRow(src, 16, rng), /need 32/);
 });
 
 // That the drills form copying heads takes ~1.5k steps at the model's real size, too long

@@ -99,6 +99,33 @@ export function drillRows(
 
 const DRILL_LEN = 65;
 
+/**
+ * A copy drill in real tokens: a window of n tokens of `src` (code, or a conversation) with
+ * one span of 8-64 tokens written again later in the window, loss on the copy only. Drills
+ * of independent random tokens form the heads, but there every token is rare, so the
+ * previous token alone finds the source; in code "  if (" occurs everywhere and the head
+ * must match on several tokens to copy the right line. The formed heads copied 58% of a
+ * repeated code span and 84% of an edit's old_string (teacher-forced); 500 steps of these
+ * rows took code copy to 80% (dev/LOG.md, "train: copying real tokens").
+ */
+export function copyRow(
+  src: ArrayLike<number>,
+  n: number,
+  rng: { int(n: number): number },
+): { ids: number[]; mask: number[] } {
+  if (n < 32 || src.length < n)
+    throw new Error(`copyRow: a window of ${n} tokens from ${src.length} (need 32 <= n <= source)`);
+  const s = rng.int(src.length - n + 1);
+  const ids = Array.from({ length: n }, (_, i) => src[s + i] as number);
+  const L = 8 + rng.int(Math.min(57, Math.floor(n / 2) - 7));
+  const a = rng.int(n - 2 * L + 1);
+  const b = a + L + rng.int(n - a - 2 * L + 1);
+  const mask = new Array<number>(n).fill(0);
+  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i] as number;
+  for (let i = 1; i < L; i++) mask[b + i] = 1;
+  return { ids, mask };
+}
+
 /** Runs the induction stage. */
 export function runInduction(
   cfg: Partial<TrainConfig> & Pick<TrainConfig, 'from' | 'out'>,

@@ -25,9 +25,11 @@ export interface Mid2Config extends TrainConfig {
   onlyResolved: boolean;
   /** Repository ids never to train on (an eval store's). @default [] */
   excludeRepos: string[];
-  /** @default 'cut' */
   /** Share of rows that are induction drills (they keep the copying heads trained). @default 0 */
   drillFraction: number;
+  /** Of the drill rows, the share that copy inside a real row (conv-data.ts). @default 0.5 */
+  realCopyFraction: number;
+  /** @default 'cut' */
   overflow: OverflowPolicy;
   /** DAgger directories (student-led episodes with the expert's labels). @default [] */
   dagger: string[];
@@ -46,6 +48,7 @@ export function runMid2(
     excludeRepos: [],
     overflow: 'cut',
     drillFraction: 0,
+    realCopyFraction: 0.5,
     dagger: [],
     ...cfg,
   };
@@ -69,7 +72,7 @@ export function runMid2(
   });
   const dagger = c.dagger.flatMap(readDagger).filter((r) => {
     const t = index.get(r.taskId);
-    if (!t || t.split !== 'train' || excl.has(t.repoId)) {
+    if (t?.split !== 'train' || excl.has(t.repoId)) {
       refused++;
       return false;
     }
@@ -86,12 +89,13 @@ export function runMid2(
       const T = Math.min(c.seq, m.config.maxSeqLen);
       const convs: KeyedConversation[] = recordConversations(records, m.tokenizer, 'assistant');
       for (const r of dagger)
-        labelConversations(r.trajectory, r.labels, m.tokenizer).forEach((conv, i) =>
-          convs.push({ key: `dagger:${r.taskId}:${i}`, ...conv }),
-        );
+        labelConversations(r.trajectory, r.labels, m.tokenizer).forEach((conv, i) => {
+          convs.push({ key: `dagger:${r.taskId}:${i}`, ...conv });
+        });
       const d = conversationData(m, convs, T, {
         overflow: c.overflow,
         drillFraction: c.drillFraction,
+        realCopyFraction: c.realCopyFraction,
       });
       const tasks = new Set(records.map((r) => r.taskId));
       return {

@@ -1,7 +1,7 @@
 // Stage 1 of the recipe: next-token prediction on JS/TS code (src/train/corpus.ts).
 import type { LoadedModel } from '../lm/checkpoint.js';
 import { buildCorpus, CORPUS_DEFAULTS, type CorpusSpec, type Doc } from './corpus.js';
-import { inductionRow } from './induction.js';
+import { copyRow, inductionRow } from './induction.js';
 import { fixedBatches, rowsToBatch, streamRows } from './packing.js';
 import {
   hashOf,
@@ -23,7 +23,8 @@ export interface PretrainConfig extends TrainConfig {
    * depends on copying from context (a command, a path, a line from an observation), and
    * the attention heads that copy form only from a clean signal: the same span repeated
    * inside real code, with loss on every token, taught nothing in 10M tokens, while drills
-   * form the heads in ~1k steps (dev/LOG.md, "train: copying"). @default 0
+   * form the heads in ~1k steps (dev/LOG.md, "train: copying"). Half of these rows copy a
+   * span inside a real window instead (copyRow). @default 0
    */
   copyFraction: number;
 }
@@ -61,8 +62,12 @@ export function pretrainData(model: LoadedModel, cfg: PretrainConfig, T: number)
     next: (rng, B) => {
       // Uniform window starts over the stream (the engine's sampler, on our stream).
       const rows = Array.from({ length: B }, () => {
+        // Half the drills draw independent tokens (they keep the heads), half copy a span
+        // inside a real window, where tokens recur and the heads must match on several.
         if (cfg.copyFraction > 0 && rng.next() < cfg.copyFraction)
-          return inductionRow(T + 1, () => train[rng.int(train.length)], rng);
+          return rng.next() < 0.5
+            ? inductionRow(T + 1, () => train[rng.int(train.length)], rng)
+            : copyRow(train, T + 1, rng);
         const s = rng.int(train.length - T);
         const ids = Array.from(train.subarray(s, s + T + 1));
         return { ids, mask: ids.map(() => 1) };
