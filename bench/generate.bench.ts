@@ -9,7 +9,10 @@
 //     group's first turn in the real harness (~430 tokens; kept once in the shared block).
 //  3. through the worker thread (GenerationWorker) vs in-thread, tokens/s, with the event
 //     loop's longest timer gap during the worker's generation. Goal: ratio ~1, gap small;
-//     3b: G separate requests in flight at once, batched by the worker.
+//     3b: G separate requests in flight at once, batched by the worker;
+//     3c: a later turn of an RL group through the worker: G requests whose prompts are the
+//     long prompt plus each row's own 192 tokens (histories diverge after the group's first
+//     turn), continuing the group prompt's block segment, vs one such request alone.
 // Decode steps only: each rate is (n - 1) tokens over time(n tokens) - time(1 token), so
 // prefill and the first token are subtracted. Engines alternate and each keeps its best of
 // `reps` runs, because the machine is shared and single runs swing by 2-4x; tokens per
@@ -169,6 +172,35 @@ try {
     );
   } finally {
     await w.close();
+  }
+  // 3c. No prefix cache: each call runs its own 192 tokens again (after the block), so
+  // time(n) - time(1) is the decode steps alone.
+  const w2 = new GenerationWorker(model, { prefixCacheMB: 0 });
+  try {
+    const long = promptOf(longLen);
+    const turn = (i: number) =>
+      long.concat(Array.from({ length: 192 }, (_, t) => (t * 53 + i * 977 + 11) % 4096));
+    await w2.generateGroup(long, G, { maxTokens: 1 }); // the group's first turn: its segment
+    const many = (k: number) =>
+      Promise.all(
+        Array.from({ length: G }, (_, i) =>
+          w2.generate(turn(i), { maxTokens: k, temperature: 1, seed: i }),
+        ),
+      );
+    const one = (k: number) => w2.generate(turn(0), { maxTokens: k, temperature: 1, seed: 0 });
+    await many(2);
+    let r1 = zero;
+    let rG = zero;
+    for (let r = 0; r < reps; r++) {
+      r1 = best(r1, await rate(one));
+      rG = best(rG, await rate(many, G));
+    }
+    const st = await w2.stats();
+    console.log(
+      `3c. later turn of a group of ${G} (prompt ${longLen} + 192 own tokens a row, through the worker, ${st.sharedAttached} requests continued the block): ${fmt(rG)} vs one request ${fmt(r1)}; ratio = ${(rG.wall / r1.wall).toFixed(2)} wall, ${(rG.cpu / r1.cpu).toFixed(2)} per CPU-s`,
+    );
+  } finally {
+    await w2.close();
   }
   console.log(
     `load average after: ${loadavg()
