@@ -15,7 +15,7 @@ import { describeTask } from './describe.js';
 import { type Detected, detectRunner } from './runners/detect.js';
 import { isBin, words } from './runners/script.js';
 import { SpawnSuite } from './spawn.js';
-import { WarmCliSuite } from './warm/cli-suite.js';
+import { WarmCliSuite, type WarmKind } from './warm/cli-suite.js';
 import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
 
 /** Candidates per chunk (one progress row each). */
@@ -59,15 +59,33 @@ function startWarm(
   return suites;
 }
 
-/** Warm jest or vitest suites (one per worker), unless --warm none. */
+/**
+ * Whether a warm process can stand in for the runner's own: jest and vitest always (their
+ * APIs), tape for CommonJS test files (the worker requires them), uvu unless the script
+ * preloads modules or bails (the worker does neither). The reference check still decides.
+ */
+function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
+  const kind = detected.runner;
+  if (kind === 'jest' || kind === 'vitest') return kind;
+  const args = words(detected.segment ?? '');
+  if (kind === 'tape') {
+    const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };
+    const esm = pkg.type === 'module' || repo.testFiles.some((f) => f.endsWith('.mjs'));
+    return esm || args.some((w) => w === '--import' || w.startsWith('--loader')) ? null : 'tape';
+  }
+  if (kind === 'uvu') return args.some((w) => /^(-r|--require|-b|--bail)$/.test(w)) ? null : 'uvu';
+  return null;
+}
+
+/** Warm jest, vitest, tape or uvu suites (one per worker), unless --warm none. */
 function startJest(
   repo: RepoSnapshot,
   dir: string,
   detected: Detected,
   spec: GenSpec,
 ): WarmCliSuite[] {
-  const kind = detected.runner;
-  if (spec.warm === 'none' || (kind !== 'jest' && kind !== 'vitest')) return [];
+  const kind = warmKind(repo, detected);
+  if (spec.warm === 'none' || kind === null) return [];
   return Array.from(
     { length: Math.max(1, spec.workers) },
     () =>

@@ -35,7 +35,9 @@ export function writeReport(line: ReportLine): void {
 export function callerFile(skip: string): string {
   const stack = new Error().stack ?? '';
   for (const m of stack.matchAll(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/gm)) {
-    const f = m[1].startsWith('file://') ? fileURLToPath(m[1]) : m[1];
+    // A warm worker's per-run module URLs end in a query (`?ls=N`): not part of the file.
+    const url = m[1].replace(/\?[^/]*$/, '');
+    const f = url.startsWith('file://') ? fileURLToPath(url) : url;
     if (f.includes(`${sep}node_modules${sep}`) || f.startsWith(skip) || f.startsWith('node:'))
       continue;
     return f;

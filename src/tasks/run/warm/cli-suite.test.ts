@@ -1,5 +1,5 @@
-// The warm jest and vitest paths against spawning `jest` / `vitest run`: on the per-runner library fixture (three test
-// files), the warm worker's reference equals the spawned one, a candidate's first run takes
+// The warm jest, vitest, tape and uvu paths against spawning `jest` / `vitest run` / `tape` /
+// `uvu`: on the per-runner library fixture (three test files), the warm worker's reference equals the spawned one, a candidate's first run takes
 // only the test file that imports its module, and candidates validate to the same F2P and
 // P2P through the warm worker (test-file selection on) as by spawning the runner for every run.
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const missing = (pkg: string) =>
   existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
 
 describe('WarmCliSuite', () => {
-  for (const kind of ['jest', 'vitest'] as const)
+  for (const kind of ['jest', 'vitest', 'tape', 'uvu'] as const)
     it(`validates candidates like spawning ${kind} does`, { skip: missing(kind) }, async () => {
       const dir = writeLibFixture(kind, NM);
       try {
@@ -40,10 +40,10 @@ describe('WarmCliSuite', () => {
           warm.learn(sref, w.durationMs);
           const only = warm.covering('lib/num.js', []) as Set<string>;
           assert.equal(only.size, 8);
-          // Three candidates of lib/num.js: one run of jest each way costs seconds here.
+          // Candidates of lib/num.js: one run of jest each way costs seconds here.
           const cands = bugCandidates(repo, new Rng(3), { maxPerKind: 2 })
             .filter((c) => c.file === 'lib/num.js')
-            .slice(0, 3);
+            .slice(0, kind === 'jest' || kind === 'vitest' ? 3 : 6);
           assert.ok(cands.length >= 2, `only ${cands.length} candidates`);
           let kept = 0;
           for (const c of cands) {

@@ -1,7 +1,9 @@
-// The warm path for jest and vitest repositories: a SuiteRunner over a long-lived runner
-// process (./jest-worker.ts, ./vitest-worker.ts). Candidates are written into the working
-// copy and read back by the runner on the next run, as a spawned `jest` / `vitest run`
-// would (vitest is told which files changed: its module graph is invalidated for them);
+// The warm path for jest, vitest, tape and uvu repositories: a SuiteRunner over a long-lived
+// runner process (./jest-worker.ts, ./vitest-worker.ts, ./tape-worker.ts, ./uvu-worker.ts).
+// Candidates are written into the working copy and read back by the runner on the next run,
+// as a spawned `jest` / `vitest run` / `tape` / `uvu` would (vitest is told which files
+// changed: its module graph is invalidated for them; tape and uvu load the repository's
+// modules anew each run);
 // what is saved is node's and the runner's start-up per run (the bulk of a small suite's). A candidate's first run takes only
 // the test files that import its file (./runners/select.ts); a kept task's confirming run
 // is the whole suite.
@@ -13,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import type { RepoSnapshot, TextEdit } from '../../types.js';
 import type { Reference, SuiteResult, SuiteRunner } from '../../validate.js';
 import { parseJest } from '../parse/json-reporters.js';
+import type { Parsed } from '../parse/node-events.js';
+import { parseReport } from '../runners/report.js';
 import { dropFlags, words } from '../runners/script.js';
 import { relatedTests } from '../runners/select.js';
 import { writeFiles } from '../spawn.js';
@@ -20,15 +24,25 @@ import { writeFiles } from '../spawn.js';
 const WORKERS = {
   jest: fileURLToPath(new URL('./jest-worker.js', import.meta.url)),
   vitest: fileURLToPath(new URL('./vitest-worker.js', import.meta.url)),
+  tape: fileURLToPath(new URL('./tape-worker.js', import.meta.url)),
+  uvu: fileURLToPath(new URL('./uvu-worker.js', import.meta.url)),
+};
+export type WarmKind = keyof typeof WORKERS;
+/** What each worker replies with, read into results. */
+const PARSE: Record<WarmKind, (report: unknown, root: string) => Parsed> = {
+  jest: (r, root) => parseJest(r as Parameters<typeof parseJest>[0], root),
+  vitest: (r, root) => parseJest(r as Parameters<typeof parseJest>[0], root),
+  tape: (r, root) => parseReport(String(r), root),
+  uvu: (r, root) => parseReport(String(r), root),
 };
 const fileOf = (id: string) => id.slice(0, id.indexOf(' > '));
 
 export interface WarmCliOptions {
   /** Which runner the worker drives. */
-  kind: 'jest' | 'vitest';
+  kind: WarmKind;
   /** The repository whose node_modules the copy links to. */
   nodeModulesFrom: string;
-  /** The script's runner segment (`jest --verbose`, `vitest run`): its arguments are kept. */
+  /** The script's runner segment (`jest --verbose`, `vitest run`, `tape test/*.js`): its arguments are kept. */
   segment: string | null;
   /** A run taking longer kills and restarts the worker (a timeout). @default 60_000 */
   timeoutMs?: number;
@@ -63,22 +77,26 @@ export class WarmCliSuite implements SuiteRunner {
     const rest = ws.slice(at + 1);
     // vitest's mode word: the worker runs once per request anyway.
     if (options.kind === 'vitest' && /^(run|watch|dev)$/.test(rest[0] ?? '')) rest.shift();
-    this.args = dropFlags(
-      rest,
-      ['--reporters', '--reporter', '--outputFile'],
-      [
-        '--json',
-        '--watch',
-        '-w',
-        '--watchAll',
-        '--coverage',
-        '--verbose',
-        '--ci',
-        '-i',
-        '--runInBand',
-        '--ui',
-      ],
-    ).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
+    const unquote = (w: string) => w.replace(/^(["'])(.*)\1$/, '$2');
+    // tape and uvu print TAP or text whatever their flags: every argument is kept.
+    if (options.kind === 'tape' || options.kind === 'uvu') this.args = rest.map(unquote);
+    else
+      this.args = dropFlags(
+        rest,
+        ['--reporters', '--reporter', '--outputFile'],
+        [
+          '--json',
+          '--watch',
+          '-w',
+          '--watchAll',
+          '--coverage',
+          '--verbose',
+          '--ci',
+          '-i',
+          '--runInBand',
+          '--ui',
+        ],
+      ).map(unquote);
     this.mutantTimeoutMs = options.timeoutMs ?? 60_000;
     this.start();
   }
@@ -90,29 +108,53 @@ export class WarmCliSuite implements SuiteRunner {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     this.child = child;
+    // A worker that ended itself (tape and uvu exit after an uncaught exception, as their
+    // process would) is replaced before the next run.
+    child.once('exit', () => {
+      if (this.child === child) this.child = null;
+    });
+    // A send racing the worker's own exit fails with EPIPE: that run times out instead.
+    child.on('error', () => undefined);
     this.ready = new Promise((resolve) => {
       child.once('message', () => resolve());
       child.once('exit', () => resolve());
     });
   }
 
+  /** The worker, started again if it ended itself (twice at most), once it is ready. */
+  private async live(): Promise<ChildProcess | null> {
+    for (let i = 0; i < 2; i++) {
+      if (this.child === null) this.start();
+      await this.ready;
+      if (this.child !== null && this.child.exitCode === null) return this.child;
+      this.child = null;
+    }
+    return null;
+  }
+
   private request(
     files: string[] | null,
     changed: string[],
     timeoutMs: number,
-  ): Promise<{ report?: unknown; error?: string } | null> {
-    return this.ready.then(
-      () =>
+  ): Promise<{ report?: unknown; error?: string; crash?: string | null } | null> {
+    return this.live().then(
+      (child) =>
         new Promise((resolve) => {
-          const child = this.child as ChildProcess;
+          if (child === null) {
+            resolve({ error: 'the runner worker exits at start' });
+            return;
+          }
           const timer = setTimeout(() => {
             child.removeAllListeners('message');
             child.kill('SIGKILL');
             this.start();
             resolve(null);
           }, timeoutMs);
-          child.once('message', (res: { report?: unknown; error?: string }) => {
+          type Res = { report?: unknown; error?: string; crash?: string; exiting?: boolean };
+          child.once('message', (res: Res) => {
             clearTimeout(timer);
+            // The worker ends itself after this reply: the next run starts a new one.
+            if (res.exiting && this.child === child) this.child = null;
             resolve(res);
           });
           child.send({ args: this.args, files, changed });
@@ -165,11 +207,19 @@ export class WarmCliSuite implements SuiteRunner {
           invalid: true,
         };
       const parsed = res.report
-        ? parseJest(res.report as Parameters<typeof parseJest>[0], this.dir)
+        ? PARSE[this.options.kind](res.report, this.dir)
         : { tests: {}, failures: {} };
       const n = Object.keys(parsed.tests).length;
       const failed = Object.values(parsed.tests).includes('fail');
-      return { ...parsed, exitCode: failed ? 1 : 0, timedOut: false, durationMs, invalid: n === 0 };
+      const crashed = typeof res.crash === 'string';
+      return {
+        ...parsed,
+        exitCode: failed || crashed ? 1 : 0,
+        timedOut: false,
+        durationMs,
+        // As for a spawned run: a run that crashed with no failing test is unusable.
+        invalid: n === 0 || (crashed && !failed),
+      };
     } finally {
       this.restored = Object.keys(overrides);
       for (const p of Object.keys(overrides)) {
