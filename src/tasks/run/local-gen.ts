@@ -152,6 +152,27 @@ async function checkSelection(suites: SpawnSuite[], ref: Reference): Promise<voi
   }
 }
 
+/**
+ * tap repositories: the test files run one by one with plain node instead of tap's CLI
+ * (spawn.ts `runDirect`), kept only when that run of the clean repository reports exactly
+ * the CLI's reference results. Off with --warm none (or LOOPSMITH_TAP_DIRECT=0, to measure).
+ */
+async function checkDirect(suites: SpawnSuite[], ref: Reference, spec: GenSpec): Promise<void> {
+  if (spec.warm === 'none' || process.env.LOOPSMITH_TAP_DIRECT === '0') return;
+  const files = [...new Set(Object.keys(ref.tests).map((id) => id.slice(0, id.indexOf(' > '))))];
+  suites[0].runDirect(files.sort());
+  const r = await suites[0].run({}, null);
+  const same =
+    !r.timedOut &&
+    Object.keys(r.tests).length === Object.keys(ref.tests).length &&
+    Object.entries(ref.tests).every(([id, st]) => r.tests[id] === st);
+  for (const s of suites) s.runDirect(same ? files : null);
+  if (!same)
+    process.stderr.write(
+      "running tap's test files with node disagrees with tap's own run; every run goes through tap (slower)\n",
+    );
+}
+
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
 export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGenerator<LocalChunk> {
   const dir = resolve(spec.source);
@@ -202,6 +223,7 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
           }),
         );
       await checkSelection(suites as SpawnSuite[], ref);
+      if (detected.runner === 'tap') await checkDirect(suites as SpawnSuite[], ref, spec);
     } else {
       spawnSuite.dispose();
       // Candidates that need a fresh module load go last, together: after each of them the

@@ -20,6 +20,7 @@ import { parseJsonReport } from './parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
 import { RUNNER_TABLE, type RunnerName, readReport } from './runners/index.js';
+import { sh } from './runners/script.js';
 import { narrowCommand, relatedTests } from './runners/select.js';
 
 export interface SpawnSuiteOptions {
@@ -103,6 +104,8 @@ export class SpawnSuite implements SuiteRunner {
   readonly confirmAll = true;
   private related: ((file: string) => Set<string> | null) | null = null;
   private refIds: string[] = [];
+  /** tap test files run one by one with plain node (see `runDirect`), or null: tap's CLI. */
+  private direct: string[] | null = null;
 
   constructor(
     readonly repo: RepoSnapshot,
@@ -124,6 +127,16 @@ export class SpawnSuite implements SuiteRunner {
     if (this.options.select && this.options.runner && this.related === null)
       this.related = relatedTests(this.repo.files, this.repo.testFiles);
     return this.related !== null;
+  }
+
+  /**
+   * tap only: from now on run the test files themselves, each in its own `node` process, as
+   * tap's runner does (a tap test file is a node program printing TAP), without tap's CLI
+   * start-up (its plugins and loaders, seconds per run). `files` are the suite's test files
+   * (null: back to the CLI). The caller checks this agrees with the CLI's reference first.
+   */
+  runDirect(files: string[] | null): void {
+    this.direct = this.options.runner?.runner === 'tap' ? files : null;
   }
 
   /** Turns test-file selection off (the narrowed command disagreed with the reference). */
@@ -164,22 +177,26 @@ export class SpawnSuite implements SuiteRunner {
             this.repo.files,
           )
         : null;
+    const env = {
+      ...process.env,
+      // What `npm test` would put first on PATH: the repo's own runner binaries.
+      PATH: `${join(this.dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+      NODE_OPTIONS: nodeOptions.trim(),
+      ...inv?.env,
+      CI: '1',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+    };
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
     try {
-      const r = await runCommand(
-        narrowed ?? inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
-        this.dir,
-        {
-          ...process.env,
-          // What `npm test` would put first on PATH: the repo's own runner binaries.
-          PATH: `${join(this.dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-          NODE_OPTIONS: nodeOptions.trim(),
-          ...inv?.env,
-          CI: '1',
-          FORCE_COLOR: '0',
-          NO_COLOR: '1',
-        },
-        this.options.timeoutMs ?? 60_000,
-      );
+      const r = this.direct
+        ? await this.tapFiles(only ? [...new Set([...only].map(fileOf))].sort() : this.direct, env)
+        : await runCommand(
+            narrowed ?? inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
+            this.dir,
+            env,
+            timeoutMs,
+          );
       const parsed = runner
         ? runner.parse(readReport(events), r.output, this.dir, this.repo.testFiles)
         : pickParse(existsSync(events) ? readFileSync(events, 'utf8') : '', r.output, this.dir);
@@ -201,6 +218,29 @@ export class SpawnSuite implements SuiteRunner {
         else rmSync(join(this.dir, p), { force: true });
       }
     }
+  }
+
+  /**
+   * Runs tap test files one after another with node, each output nested under the file's
+   * name as tap's CLI prints it (`# Subtest: file`, indented), so the same ids parse.
+   */
+  private async tapFiles(
+    files: string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ exitCode: number | null; output: string; timedOut: boolean }> {
+    const deadline = performance.now() + (this.options.timeoutMs ?? 60_000);
+    let out = 'TAP version 14\n';
+    let exitCode: number | null = 0;
+    for (const [i, f] of files.entries()) {
+      const left = deadline - performance.now();
+      if (left <= 0) return { exitCode: null, output: out, timedOut: true };
+      const r = await runCommand(`node ${sh(f)}`, this.dir, env, left);
+      const body = r.output.replace(/^TAP version \d+\n/, '').replace(/\n$/, '');
+      out += `# Subtest: ${f}\n${body.replace(/^/gm, '    ')}\n${r.exitCode === 0 ? 'ok' : 'not ok'} ${i + 1} - ${f}\n`;
+      if (r.timedOut) return { exitCode: null, output: out, timedOut: true };
+      if (r.exitCode !== 0) exitCode = r.exitCode;
+    }
+    return { exitCode, output: `${out}1..${files.length}\n`, timedOut: false };
   }
 
   /** Removes the working copy. */
