@@ -9,7 +9,10 @@
 //   mkdir /tmp/stryker && cd /tmp/stryker && npm init -y && npm i -E @stryker-mutator/core@9.6.1 \
 //     @stryker-mutator/{mocha,jest,vitest,tap}-runner@9.6.1
 //   LOOPSMITH_BENCH_STRYKER=/tmp/stryker npm run bench -- tasks-runners
-//   LOOPSMITH_BENCH_RUNNERS=mocha,jest   (a subset; default every runner)
+//   LOOPSMITH_BENCH_RUNNERS=mocha,jest   (a subset; default every runner), or the runners as
+//     arguments: node dist/bench/tasks-runners.bench.js tape uvu
+//   LOOPSMITH_BENCH_MUTATE=lib/num.js  (a shorter run: both tools mutate this file only, the
+//     same repository and tests; about a third of the mutants and of the time)
 //   LOOPSMITH_BENCH_LOOPSMITH_ENV='{"LOOPSMITH_SELECT":"0"}'  (a technique switched off:
 //     LOOPSMITH_SELECT=0 no test-file selection, LOOPSMITH_BAIL=1 the bailing first run, off by default)
 //   LOOPSMITH_BENCH_LOOPSMITH_ARGS='--warm none'  (extra `tasks gen` flags: no warm workers)
@@ -30,9 +33,20 @@ const { writeLibFixture, LIB_FIXTURE_TESTS } = await import(
   '../src/tasks/run/runners/lib-fixture.js'
 );
 type Name = (typeof RUNNERS)[number];
-const wanted = (process.env.LOOPSMITH_BENCH_RUNNERS ?? RUNNERS.join(','))
+const args = process.argv.slice(2);
+const wanted = (
+  args.length > 0 ? args.join(',') : (process.env.LOOPSMITH_BENCH_RUNNERS ?? RUNNERS.join(','))
+)
   .split(',')
   .filter(Boolean) as Name[];
+const unknown = wanted.filter((w) => !(RUNNERS as readonly string[]).includes(w));
+if (unknown.length > 0) {
+  console.error(
+    `tasks-runners: unknown runner ${unknown.join(', ')} (one of ${RUNNERS.join(', ')})`,
+  );
+  process.exit(2);
+}
+const mutate = process.env.LOOPSMITH_BENCH_MUTATE;
 const extraArgs = (process.env.LOOPSMITH_BENCH_LOOPSMITH_ARGS ?? '').split(' ').filter(Boolean);
 const extraEnv = JSON.parse(process.env.LOOPSMITH_BENCH_LOOPSMITH_ENV ?? '{}') as Record<
   string,
@@ -72,7 +86,7 @@ function strykerRun(
   ).scripts.test;
   const config: Record<string, unknown> = {
     concurrency: 2,
-    mutate: ['lib/**/*.js'],
+    mutate: mutate ? mutate.split(',') : ['lib/**/*.js'],
     reporters: ['json'],
     jsonReporter: { fileName: 'mutation.json' },
     tempDirName: '.stryker-tmp',
@@ -163,7 +177,10 @@ function loopsmithRun(dir: string): { candidates: number; tasks: number; secs: n
       db,
       ...extraArgs,
     ],
-    { encoding: 'utf8', env: { ...process.env, ...extraEnv } },
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...extraEnv, ...(mutate ? { LOOPSMITH_MUTATE_FILES: mutate } : {}) },
+    },
   );
   const secs = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`tasks gen failed: ${r.stderr.slice(-800)}`);
@@ -177,7 +194,7 @@ function loopsmithRun(dir: string): { candidates: number; tasks: number; secs: n
 }
 
 console.log(
-  `tasks-runners: ${LIB_FIXTURE_TESTS} tests per fixture, runners ${wanted.join(',')}, load ${load()} at start${Object.keys(extraEnv).length ? `, env ${JSON.stringify(extraEnv)}` : ''}`,
+  `tasks-runners: ${LIB_FIXTURE_TESTS} tests per fixture, runners ${wanted.join(',')}${mutate ? `, mutating ${mutate}` : ''}, load ${load()} at start${Object.keys(extraEnv).length ? `, env ${JSON.stringify(extraEnv)}` : ''}`,
 );
 const rows: Row[] = [];
 for (const runner of wanted) {

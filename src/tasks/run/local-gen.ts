@@ -14,7 +14,7 @@ import { type Reference, referenceRun, type SuiteRunner, validate } from '../val
 import { describeTask } from './describe.js';
 import { type Detected, detectRunner } from './runners/detect.js';
 import { isBin, words } from './runners/script.js';
-import { SpawnSuite } from './spawn.js';
+import { directEligible, SpawnSuite } from './spawn.js';
 import { WarmCliSuite, type WarmKind } from './warm/cli-suite.js';
 import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
 
@@ -153,12 +153,18 @@ async function checkSelection(suites: SpawnSuite[], ref: Reference): Promise<voi
 }
 
 /**
- * tap repositories: the test files run one by one with plain node instead of tap's CLI
- * (spawn.ts `runDirect`), kept only when that run of the clean repository reports exactly
- * the CLI's reference results. Off with --warm none (or LOOPSMITH_TAP_DIRECT=0, to measure).
+ * tap and node:test repositories: the test files run one by one with plain node instead of
+ * the runner's command (spawn.ts `runDirect`), kept only when that run of the clean
+ * repository reports exactly the runner's reference results. Off with --warm none (or
+ * LOOPSMITH_DIRECT=0, to measure).
  */
-async function checkDirect(suites: SpawnSuite[], ref: Reference, spec: GenSpec): Promise<void> {
-  if (spec.warm === 'none' || process.env.LOOPSMITH_TAP_DIRECT === '0') return;
+async function checkDirect(
+  suites: SpawnSuite[],
+  ref: Reference,
+  spec: GenSpec,
+  runner: string,
+): Promise<void> {
+  if (spec.warm === 'none' || process.env.LOOPSMITH_DIRECT === '0') return;
   const files = [...new Set(Object.keys(ref.tests).map((id) => id.slice(0, id.indexOf(' > '))))];
   suites[0].runDirect(files.sort());
   const r = await suites[0].run({}, null);
@@ -169,7 +175,7 @@ async function checkDirect(suites: SpawnSuite[], ref: Reference, spec: GenSpec):
   for (const s of suites) s.runDirect(same ? files : null);
   if (!same)
     process.stderr.write(
-      "running tap's test files with node disagrees with tap's own run; every run goes through tap (slower)\n",
+      `running ${runner}'s test files with node disagrees with its own run; every run goes through its command (slower)\n`,
     );
 }
 
@@ -185,6 +191,10 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
   let candidates = bugCandidates(repo, rng.fork('candidates'), {
     maxPerKind: spec.maxPerKind * 10,
   });
+  // Candidates in these files only (the per-runner benchmark's short mode, as Stryker's
+  // `mutate`): comma-separated repository paths.
+  const only = process.env.LOOPSMITH_MUTATE_FILES?.split(',');
+  if (only) candidates = candidates.filter((c) => only.includes(c.file));
   // Test-file selection (off for measuring: bench/tasks-runners.bench.ts).
   const select = process.env.LOOPSMITH_SELECT !== '0';
   const spawnSuite = new SpawnSuite(repo, {
@@ -223,7 +233,8 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
           }),
         );
       await checkSelection(suites as SpawnSuite[], ref);
-      if (detected.runner === 'tap') await checkDirect(suites as SpawnSuite[], ref, spec);
+      if (directEligible(detected.runner, detected.segment))
+        await checkDirect(suites as SpawnSuite[], ref, spec, detected.runner);
     } else {
       spawnSuite.dispose();
       // Candidates that need a fresh module load go last, together: after each of them the

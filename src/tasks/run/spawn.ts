@@ -3,6 +3,7 @@
 // (exact ids with files and suites); otherwise jest/vitest/mocha JSON or TAP on stdout.
 import { spawn } from 'node:child_process';
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -20,7 +21,7 @@ import { parseJsonReport } from './parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
 import { RUNNER_TABLE, type RunnerName, readReport } from './runners/index.js';
-import { sh } from './runners/script.js';
+import { isBin, sh, words } from './runners/script.js';
 import { narrowCommand, relatedTests } from './runners/select.js';
 
 export interface SpawnSuiteOptions {
@@ -130,13 +131,16 @@ export class SpawnSuite implements SuiteRunner {
   }
 
   /**
-   * tap only: from now on run the test files themselves, each in its own `node` process, as
-   * tap's runner does (a tap test file is a node program printing TAP), without tap's CLI
-   * start-up (its plugins and loaders, seconds per run). `files` are the suite's test files
-   * (null: back to the CLI). The caller checks this agrees with the CLI's reference first.
+   * tap and node:test: from now on run the test files themselves, each in its own `node`
+   * process, as these runners do (a test file is a node program reporting its tests),
+   * without the runner's own process around them (tap's CLI loads its plugins and loaders,
+   * seconds per run; `node --test` is one more node start). `files` are the suite's test
+   * files (null: back to the runner's command). The caller checks that this agrees with the
+   * runner's own reference run first.
    */
   runDirect(files: string[] | null): void {
-    this.direct = this.options.runner?.runner === 'tap' ? files : null;
+    const r = this.options.runner;
+    this.direct = r && directEligible(r.runner, r.segment) ? files : null;
   }
 
   /** Turns test-file selection off (the narrowed command disagreed with the reference). */
@@ -190,7 +194,11 @@ export class SpawnSuite implements SuiteRunner {
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     try {
       const r = this.direct
-        ? await this.tapFiles(only ? [...new Set([...only].map(fileOf))].sort() : this.direct, env)
+        ? await this.directFiles(
+            only ? [...new Set([...only].map(fileOf))].sort() : this.direct,
+            env,
+            events,
+          )
         : await runCommand(
             narrowed ?? inv?.cmd ?? this.options.testCmd ?? this.repo.testCmd,
             this.dir,
@@ -221,32 +229,68 @@ export class SpawnSuite implements SuiteRunner {
   }
 
   /**
-   * Runs tap test files one after another with node, each output nested under the file's
+   * Runs test files one after another with node. tap: each output nested under the file's
    * name as tap's CLI prints it (`# Subtest: file`, indented), so the same ids parse.
+   * node:test: each file's reporter events go to a file of its own, appended to `events`.
    */
-  private async tapFiles(
+  private async directFiles(
     files: string[],
     env: NodeJS.ProcessEnv,
+    events: string,
   ): Promise<{ exitCode: number | null; output: string; timedOut: boolean }> {
+    const tap = this.options.runner?.runner === 'tap';
     const deadline = performance.now() + (this.options.timeoutMs ?? 60_000);
-    let out = 'TAP version 14\n';
+    let out = tap ? 'TAP version 14\n' : '';
     let exitCode: number | null = 0;
+    const one = `${events}.1`;
     for (const [i, f] of files.entries()) {
       const left = deadline - performance.now();
       if (left <= 0) return { exitCode: null, output: out, timedOut: true };
-      const r = await runCommand(`node ${sh(f)}`, this.dir, env, left);
-      const body = r.output.replace(/^TAP version \d+\n/, '').replace(/\n$/, '');
-      out += `# Subtest: ${f}\n${body.replace(/^/gm, '    ')}\n${r.exitCode === 0 ? 'ok' : 'not ok'} ${i + 1} - ${f}\n`;
+      const fileEnv = tap
+        ? env
+        : {
+            ...env,
+            NODE_OPTIONS: (env.NODE_OPTIONS ?? '')
+              .split(' ')
+              .map((w) =>
+                w.startsWith('--test-reporter-destination=') ? `${w.split('=')[0]}=${one}` : w,
+              )
+              .join(' '),
+          };
+      rmSync(one, { force: true });
+      const r = await runCommand(`node ${sh(f)}`, this.dir, fileEnv, left);
+      if (tap) {
+        const body = r.output.replace(/^TAP version \d+\n/, '').replace(/\n$/, '');
+        out += `# Subtest: ${f}\n${body.replace(/^/gm, '    ')}\n${r.exitCode === 0 ? 'ok' : 'not ok'} ${i + 1} - ${f}\n`;
+      } else {
+        out += r.output;
+        appendFileSync(events, readReport(one));
+      }
       if (r.timedOut) return { exitCode: null, output: out, timedOut: true };
       if (r.exitCode !== 0) exitCode = r.exitCode;
     }
-    return { exitCode, output: `${out}1..${files.length}\n`, timedOut: false };
+    rmSync(one, { force: true });
+    return { exitCode, output: tap ? `${out}1..${files.length}\n` : out, timedOut: false };
   }
 
   /** Removes the working copy. */
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether a runner's test files can run one by one with plain node: tap always (its test
+ * files are node programs), node:test when the script is just `node --test [paths]` (other
+ * node flags would have to be carried over).
+ */
+export function directEligible(runner: RunnerName, segment: string | null): boolean {
+  if (runner === 'tap') return true;
+  if (runner !== 'node:test') return false;
+  const ws = words(segment ?? 'node --test');
+  return (
+    isBin(ws[0] ?? '', 'node') && ws[1] === '--test' && ws.slice(2).every((w) => !w.startsWith('-'))
+  );
 }
 
 /** The richest source first: reporter events, then a JSON report, then TAP. */
