@@ -124,10 +124,17 @@ export function registerTrain(program: Command): Command {
         'Induction drills before code: random tokens with a span written twice, loss on the copy',
       ),
     INDUCTION_DEFAULTS,
-  ).action(async (o: Common) => {
-    ensureMallocTuning();
-    await act('induction', () => runInduction(pick(o)));
-  });
+  )
+    .option(
+      '--textbook-steps <n>',
+      'first steps on a block written twice (forms the heads in deeper models)',
+      int('--textbook-steps'),
+      0,
+    )
+    .action(async (o: Common & { textbookSteps: number }) => {
+      ensureMallocTuning();
+      await act('induction', () => runInduction({ ...pick(o), textbookSteps: o.textbookSteps }));
+    });
 
   common(
     train

@@ -11,7 +11,14 @@ import { test } from 'node:test';
 import { deriveConfig } from '../lm/config.js';
 import { initModel, saveCheckpoint } from '../lm/model.js';
 import { Rng } from '../lm/rng.js';
-import { copyRow, drillRows, inductionRow, runInduction } from './induction.js';
+import {
+  copyRow,
+  drillRows,
+  inductionData,
+  inductionRow,
+  runInduction,
+  textbookRow,
+} from './induction.js';
 
 test('a drill row copies one span at a random distance and weights only the copy', () => {
   const rng = new Rng(3);
@@ -81,6 +88,31 @@ test('a real-token copy row is a window of the source with one span written agai
   }
   assert.throws(() => copyRow(src.slice(0, 100), 300, rng), /window of 300 tokens from 100/);
   assert.throws(() => copyRow(src, 16, rng), /need 32/);
+});
+
+test('textbook rows write one block twice; the stage uses them for its first steps only', () => {
+  let next = 0;
+  const { ids, mask } = textbookRow(33, () => next++);
+  assert.deepEqual(ids, [
+    ...Array.from({ length: 16 }, (_, i) => i),
+    ...Array.from({ length: 17 }, (_, i) => i % 16),
+  ]);
+  // Loss from the second token of the copy on, as in the drills.
+  assert.deepEqual(
+    mask.flatMap((w, i) => (w ? [i] : [])),
+    Array.from({ length: 16 }, (_, i) => 17 + i),
+  );
+  assert.throws(() => textbookRow(10, () => 0), /too short/);
+  const model = initModel(deriveConfig(1, { vocabSize: 300, maxSeqLen: 64 }), 1);
+  const data = inductionData(model, 32, 5);
+  const periodic = (b: { ids: Int32Array }) => {
+    for (let r = 0; r < 4; r++)
+      for (let t = 16; t < 32; t++) if (b.ids[r * 32 + t] !== b.ids[r * 32 + t - 16]) return false;
+    return true;
+  };
+  assert.ok(periodic(data.next(new Rng(1), 4, 32, 0)), 'step 0: textbook rows');
+  assert.ok(periodic(data.next(new Rng(1), 4, 32, 4)), 'step 4: textbook rows');
+  assert.ok(!periodic(data.next(new Rng(1), 4, 32, 5)), 'step 5: drills');
 });
 
 // That the drills form copying heads takes ~1.5k steps at the model's real size, too long

@@ -58,8 +58,26 @@ export function inductionRow(
   return { ids, mask };
 }
 
-/** Drill batches: every token drawn uniformly from the tokenizer's ordinary ids. */
-export function inductionData(model: LoadedModel, T: number): StageData {
+/**
+ * A row of n tokens that is one random block of floor(n/2) written twice, loss on the second.
+ * The distance is fixed, so alone it teaches a positional shortcut (held-out drills at random
+ * distances: 15 nats, worse than chance); as the first steps of the stage it forms, at depth
+ * 4, the attention that the drills then turn into copying by content: random drills alone
+ * were at 3.5 nats after 1,200 steps, 400 of these then 500 drills at 0.18 (dev/LOG.md).
+ */
+export function textbookRow(n: number, draw: () => number): { ids: number[]; mask: number[] } {
+  if (n < 16) throw new Error(`textbookRow: a row of ${n} tokens is too short (need >= 16)`);
+  const P = Math.floor(n / 2);
+  const block = Array.from({ length: P }, draw);
+  const ids = Array.from({ length: n }, (_, i) => block[i % P] as number);
+  return { ids, mask: ids.map((_, i) => (i > P ? 1 : 0)) };
+}
+
+/**
+ * Drill batches: every token drawn uniformly from the tokenizer's ordinary ids; the first
+ * `textbookSteps` steps are textbook rows (textbookRow).
+ */
+export function inductionData(model: LoadedModel, T: number, textbookSteps = 0): StageData {
   if (T < 16) throw new StageInputError(`induction: --seq ${T} is too short (need >= 16)`);
   const n = model.tokenizer.nOrdinary;
   const pad = model.tokenizer.specialId('<|eos|>');
@@ -67,14 +85,18 @@ export function inductionData(model: LoadedModel, T: number): StageData {
   const heldRng = new Rng(7);
   const held = Array.from({ length: 64 }, () => inductionRow(T + 1, draw(heldRng), heldRng));
   return {
-    next: (rng, B) =>
+    next: (rng, B, _T, step) =>
       rowsToBatch(
-        Array.from({ length: B }, () => inductionRow(T + 1, draw(rng), rng)),
+        Array.from({ length: B }, () =>
+          step < textbookSteps
+            ? textbookRow(T + 1, draw(rng))
+            : inductionRow(T + 1, draw(rng), rng),
+        ),
         T,
         pad,
       ),
     heldout: [0, 1, 2, 3].map((i) => rowsToBatch(held.slice(i * 16, i * 16 + 16), T, pad)),
-    info: { drill_tokens: n, drill_seq: T },
+    info: { drill_tokens: n, drill_seq: T, textbook_steps: textbookSteps },
   };
 }
 
@@ -126,13 +148,18 @@ export function copyRow(
   return { ids, mask };
 }
 
+export interface InductionConfig extends TrainConfig {
+  /** Steps of textbook rows before the drills (textbookRow; deeper models need them). @default 0 */
+  textbookSteps: number;
+}
+
 /** Runs the induction stage. */
 export function runInduction(
-  cfg: Partial<TrainConfig> & Pick<TrainConfig, 'from' | 'out'>,
+  cfg: Partial<InductionConfig> & Pick<TrainConfig, 'from' | 'out'>,
   log?: (l: string) => void,
   stopAfter?: number,
 ): StageResult {
-  const c: TrainConfig = { ...INDUCTION_DEFAULTS, ...cfg };
+  const c: InductionConfig = { ...INDUCTION_DEFAULTS, textbookSteps: 0, ...cfg };
   return runTraining({
     stage: 'induction',
     cfg: c,
@@ -141,7 +168,7 @@ export function runInduction(
     // onset past the end (1,500 steps: held-out 5.45 nats with the cosine, 0.45 without);
     // decay pulls the plateau's small query-key signal back toward zero.
     optim: { weightDecay: 0, minLrFrac: 1 },
-    data: (m) => inductionData(m, Math.min(c.seq, m.config.maxSeqLen)),
+    data: (m) => inductionData(m, Math.min(c.seq, m.config.maxSeqLen), c.textbookSteps),
     log,
     stopAfter,
   });

@@ -193,7 +193,15 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
   const results: Record<string, StageResult> = {};
   const st = stageSteps;
   results.induction = await timed('induction', () =>
-    runInduction({ from: t('init'), out: t('induction'), ...st(P.induction) }, log),
+    runInduction(
+      {
+        from: t('init'),
+        out: t('induction'),
+        ...st(P.induction),
+        textbookSteps: P.induction.textbookSteps ?? 0,
+      },
+      log,
+    ),
   );
   results.pretrain = await timed('pretrain', () =>
     runPretrain(

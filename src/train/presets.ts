@@ -29,7 +29,7 @@ export interface Preset {
   drillRepos: number;
   drillsPerRepo: number;
   /** Induction drills before code (src/train/induction.ts): the heads that copy form here. */
-  induction: StageSteps;
+  induction: StageSteps & { textbookSteps?: number };
   /**
    * copyFraction: share of code rows replaced by induction drills, which keep the heads
    * alive; lr: at 3e-3 pretraining erased the drilled heads in 800 steps, at 1e-3 it kept
@@ -136,7 +136,9 @@ export const PRESETS: Record<string, Preset> = {
     localMb: 8,
     drillRepos: 300,
     drillsPerRepo: 3,
-    induction: { steps: 3000, batch: 16, seq: 64, lr: 1e-3 },
+    // At depth 4 the drills alone were at 3.5 nats after 1,200 steps (chance 5.5); 400
+    // textbook steps first, then 500 of drills: 0.18 (rows of 32, vocab 256; dev/LOG.md).
+    induction: { steps: 2000, batch: 32, seq: 32, lr: 1e-3, textbookSteps: 400 },
     pretrain: { steps: 1200, batch: 8, seq: 512, lr: 1e-3, copyFraction: 0.3 },
     midtrain: { steps: 300, batch: 4, seq: 2048, lr: 2e-3, codeFraction: 0.3 },
     drillFraction: 0.1,

@@ -101,8 +101,11 @@ export interface StageResult {
 
 /** The stage-specific part of a run: how to draw a training batch and which batches are held out. */
 export interface StageData {
-  /** A training micro-batch drawn with the trainer's RNG (the only randomness allowed). */
-  next(rng: Rng, B: number, T: number): Batch;
+  /**
+   * A training micro-batch drawn with the trainer's RNG (the only randomness allowed); `step`
+   * is the optimizer step it is for (restored on resume), for data that changes over a stage.
+   */
+  next(rng: Rng, B: number, T: number, step: number): Batch;
   /** Fixed held-out batches (never trained on). */
   heldout: Batch[];
   /** Counts and hashes recorded in the manifest (tokens, conversations, dropped...). */
@@ -300,7 +303,7 @@ export function runTraining(o: RunOptions): StageResult {
   let ran = 0;
   while (tr.step < cfg.steps) {
     if (o.stopAfter !== undefined && ran >= o.stopAfter) break;
-    const micro = Array.from({ length: cfg.accum }, () => data.next(tr.rng, cfg.batch, T));
+    const micro = Array.from({ length: cfg.accum }, () => data.next(tr.rng, cfg.batch, T, tr.step));
     const s = tr.trainStep(micro);
     ran++;
     tokens += s.tokens;
