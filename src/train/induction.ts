@@ -48,12 +48,21 @@ export function inductionRow(
   rng: { int(n: number): number },
 ): { ids: number[]; mask: number[] } {
   if (n < 16) throw new Error(`inductionRow: a row of ${n} tokens is too short (need >= 16)`);
-  const L = 8 + rng.int(Math.floor(n / 2) - 7);
+  return spanAgain(Array.from({ length: n }, draw), Math.floor(n / 2), rng);
+}
+
+/** Writes one span of 8..maxL tokens of `ids` again later at a random distance; mask on the copy. */
+function spanAgain(
+  ids: number[],
+  maxL: number,
+  rng: { int(n: number): number },
+): { ids: number[]; mask: number[] } {
+  const n = ids.length;
+  const L = 8 + rng.int(maxL - 7);
   const a = rng.int(n - 2 * L + 1);
   const b = a + L + rng.int(n - a - 2 * L + 1);
-  const ids = Array.from({ length: n }, draw);
   const mask = new Array<number>(n).fill(0);
-  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i];
+  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i] as number;
   for (let i = 1; i < L; i++) mask[b + i] = 1;
   return { ids, mask };
 }
@@ -139,13 +148,7 @@ export function copyRow(
     throw new Error(`copyRow: a window of ${n} tokens from ${src.length} (need 32 <= n <= source)`);
   const s = rng.int(src.length - n + 1);
   const ids = Array.from({ length: n }, (_, i) => src[s + i] as number);
-  const L = 8 + rng.int(Math.min(57, Math.floor(n / 2) - 7));
-  const a = rng.int(n - 2 * L + 1);
-  const b = a + L + rng.int(n - a - 2 * L + 1);
-  const mask = new Array<number>(n).fill(0);
-  for (let i = 0; i < L; i++) ids[b + i] = ids[a + i] as number;
-  for (let i = 1; i < L; i++) mask[b + i] = 1;
-  return { ids, mask };
+  return spanAgain(ids, Math.min(64, Math.floor(n / 2)), rng);
 }
 
 export interface InductionConfig extends TrainConfig {
