@@ -244,16 +244,21 @@ export class BatchDecoder {
    * last one (a copy).
    */
   setShared(ids: ArrayLike<number>): Float32Array {
-    return (this.addShared(ids, 0) as { logits: Float32Array }).logits.slice();
+    return (this.addShared(ids, 0, Infinity) as { logits: Float32Array }).logits.slice();
   }
 
   /**
    * Adds `ids` to the shared block as a segment, after dropping the segments no slot below
    * `live` uses (slots from `live` on must not use the block). A segment holding exactly
-   * `ids` is reused (with live = 0 the block is always rebuilt: setShared). Returns its index and the next-token logits after it (do not modify),
-   * or null when the block would exceed MAX_BLOCK positions.
+   * `ids` is reused (with live = 0 the block is always rebuilt: setShared). Returns its
+   * index and the next-token logits after it (do not modify), or null when the block would
+   * exceed `limit` positions.
    */
-  addShared(ids: ArrayLike<number>, live: number): { seg: number; logits: Float32Array } | null {
+  addShared(
+    ids: ArrayLike<number>,
+    live: number,
+    limit = MAX_BLOCK,
+  ): { seg: number; logits: Float32Array } | null {
     const c = this.model.config;
     const T = ids.length;
     if (T === 0) throw new Error('prompt is empty');
@@ -268,7 +273,7 @@ export class BatchDecoder {
     }
     const keep = [...used].sort((a, b) => a - b);
     const kept = keep.reduce((n, i) => n + this.shared.segs[i].len, 0);
-    if (kept + T > MAX_BLOCK) return null;
+    if (kept + T > limit) return null;
     const a = allocActs(c, 1, T, false);
     forward(netFor(this.model), this.model.paramSet, a, ids);
     const logits = a.logits.slice((T - 1) * c.vocabSize, T * c.vocabSize);

@@ -77,6 +77,32 @@ test('rows over the shared block (whole, part, none) step like separate referenc
   }
 });
 
+test('the block keeps the segments live rows use, reuses an equal one, refuses one past its limit', () => {
+  const model = models[1];
+  const V = model.config.vocabSize;
+  const b = new BatchDecoder(model, 4);
+  const [p1, p2, p3] = [0, 1, 2].map((k) => long.map((x) => (x + k) % 300));
+  const n = long.length;
+  b.attachShared(0, n, b.addShared(p1, 0)?.seg);
+  const s2 = b.addShared(p2, 1);
+  assert.equal(s2?.seg, 1);
+  b.attachShared(1, 100, s2?.seg);
+  assert.equal(b.sharedLen, 2 * n);
+  assert.equal(b.addShared(p1, 2)?.seg, 0, 'a segment with the same ids is reused');
+  assert.equal(b.addShared(p3, 2, 3 * n - 1), null, 'past the limit');
+  // Slot 0's sequence ends; slot 1 moves into it. The next segment drops p1's.
+  b.copySlot(1, 0);
+  assert.equal(b.addShared(p3, 1)?.seg, 1);
+  assert.equal(b.sharedLen, 2 * n);
+  assert.deepEqual(b.matchShared(p2.concat([1, 2]), SHARED_PREFIX_MIN), { seg: 0, len: n });
+  assert.equal(b.matchShared(p1, SHARED_PREFIX_MIN), null);
+  // Slot 0 still continues p2's first 100 positions, now at another place in the block.
+  const ref = new Decoder(netFor(model), model.paramSet, stepKernels());
+  ref.prefill(p2.slice(0, 100));
+  for (let t = 0; t < 6; t++)
+    close(b.step([t + 3], 1).slice(0, V), ref.step(t + 3), 2e-4, `step ${t} after the rebuild`);
+});
+
 test('a group over a shared prompt equals single-sequence generation, greedy and sampled', () => {
   for (const model of models) {
     const one = generate(model, long, { maxTokens: 20, temperature: 0 });
