@@ -24,3 +24,29 @@ export function untilIdle(base: string[], stop: () => boolean): Promise<void> {
     setTimeout(check, 1);
   });
 }
+
+/** A warm worker's run state: what crashed the run in flight, and how to end that run. */
+export interface RunGuard {
+  /** The first uncaught error of the run, or null. */
+  crash: string | null;
+  /** Ends the run in flight (set while one runs). */
+  current: (() => void) | null;
+  /** Records an error as the run's crash and ends it (as an uncaught one would). */
+  fail: (e: unknown) => void;
+}
+
+/** Catches uncaught errors for a worker: they end the run in flight, or the process between runs. */
+export function guardRuns(): RunGuard {
+  const g: RunGuard = { crash: null, current: null, fail: (e) => crashed(e) };
+  const crashed = (e: unknown) => {
+    g.crash ??= String((e as Error)?.message ?? e).slice(0, 500);
+    const c = g.current;
+    g.current = null;
+    // Between runs (an error a finished run scheduled): this process is done for.
+    if (!c) process.exit(1);
+    c();
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
+  return g;
+}

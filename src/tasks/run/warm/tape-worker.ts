@@ -10,7 +10,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReportLine } from '../runners/report.js';
 import { instrumentTape } from '../runners/tape-instrument.js';
-import { idleHandles, untilIdle } from './idle.js';
+import { guardRuns, idleHandles, untilIdle } from './idle.js';
 
 interface Req {
   /** The script's tape arguments (files, globs, `-r`). */
@@ -33,20 +33,7 @@ const glob = fromTape('glob') as { hasMagic(p: string): boolean; sync(p: string)
 const skip = fileURLToPath(new URL('..', import.meta.url));
 
 let lines: ReportLine[] = [];
-/** What ended the run early (an uncaught exception), or null. */
-let crash: string | null = null;
-let current: (() => void) | null = null;
-
-const crashed = (e: unknown) => {
-  crash ??= String((e as Error)?.message ?? e).slice(0, 500);
-  const c = current;
-  current = null;
-  // Between runs (an error a finished run scheduled): this process is done for.
-  if (!c) process.exit(1);
-  c();
-};
-process.on('uncaughtException', crashed);
-process.on('unhandledRejection', crashed);
+const guard = guardRuns();
 
 function testFiles(r: Req): { requires: string[]; files: string[] } {
   const opts = minimist(r.args, {
@@ -66,14 +53,14 @@ async function run(r: Req): Promise<void> {
   for (const k of Object.keys(req.cache))
     if (!k.includes(`${sep}node_modules${sep}`) || k.startsWith(tapeDir)) delete req.cache[k];
   lines = [];
-  crash = null;
+  guard.crash = null;
   process.exitCode = 0;
   const { requires, files } = testFiles(r);
   const tape = instrumentTape(req.cache, tapePath, req(tapePath) as never, skip, (l) =>
     lines.push(l),
   ) as unknown as Tape;
   await new Promise<void>((done) => {
-    current = done;
+    guard.current = done;
     tape.wait();
     try {
       for (const m of requires) req(req.resolve(m.startsWith('.') ? resolve(cwd, m) : m));
@@ -81,13 +68,13 @@ async function run(r: Req): Promise<void> {
     } catch (e) {
       // A test file that throws while loading ends the bin before any test runs.
       lines = [];
-      crashed(e);
+      guard.fail(e);
       return;
     }
     tape.run();
     void whenIdle(tape.getHarness(), done, base);
   });
-  current = null;
+  guard.current = null;
 }
 
 interface TapeTest {
@@ -105,11 +92,11 @@ interface Tape {
  * tape's exit handler fail the process: a crash, as the spawned run's report reads.
  */
 async function whenIdle(h: ReturnType<Tape['getHarness']>, done: () => void, base: string[]) {
-  await untilIdle(base, () => current !== done);
-  if (current !== done) return;
+  await untilIdle(base, () => guard.current !== done);
+  if (guard.current !== done) return;
   const only = h._results._only;
   if (h._tests.some((t) => !t.ended && (!only || t === only))) {
-    crashed(new Error('test exited without ending'));
+    guard.fail(new Error('test exited without ending'));
     return;
   }
   h.close();
@@ -127,8 +114,8 @@ process.on('message', (msg: Req) => {
       () => {
         for (const l of process.listeners('exit')) if (!base.has(l)) process.off('exit', l);
         const report = lines.map((l) => JSON.stringify(l)).join('\n');
-        process.send?.({ report, crash, exiting: crash !== null }, () => {
-          if (crash !== null) process.exit(1);
+        process.send?.({ report, crash: guard.crash, exiting: guard.crash !== null }, () => {
+          if (guard.crash !== null) process.exit(1);
         });
       },
       (e) =>

@@ -9,7 +9,7 @@ import { createRequire, register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { idleHandles, untilIdle } from './idle.js';
+import { guardRuns, idleHandles, untilIdle } from './idle.js';
 
 register(new URL('../runners/uvu-resolve.js', import.meta.url));
 register(new URL('./uvu-fresh.js', import.meta.url));
@@ -38,18 +38,7 @@ const { exec } = (await import(new URL('../runners/uvu-wrap.js', import.meta.url
   exec(bail?: boolean): Promise<void>;
 };
 let runNo = 0;
-let crash: string | null = null;
-let current: (() => void) | null = null;
-const crashed = (e: unknown) => {
-  crash ??= String((e as Error)?.message ?? e).slice(0, 500);
-  const c = current;
-  current = null;
-  // Between runs (an error a finished run scheduled): this process is done for.
-  if (!c) process.exit(1);
-  c();
-};
-process.on('uncaughtException', crashed);
-process.on('unhandledRejection', crashed);
+const guard = guardRuns();
 
 /** uvu's own argument words: `[dir] [pattern]`, `-i X` (repeatable), `-C X`. */
 function cliArgs(args: string[]): { dir?: string; pattern?: string; opts: object } {
@@ -72,7 +61,7 @@ async function run(r: Req): Promise<void> {
   for (const k of Object.keys(req.cache))
     if (!k.includes(`${sep}node_modules${sep}`)) delete req.cache[k];
   rmSync(report, { force: true });
-  crash = null;
+  guard.crash = null;
   process.exitCode = 0;
   g.UVU_QUEUE = [];
   const a = cliArgs(r.args);
@@ -81,7 +70,7 @@ async function run(r: Req): Promise<void> {
     : (await parse(a.dir, a.pattern, a.opts)).suites;
   let stop = () => {};
   const finished = new Promise<void>((done) => {
-    current = done;
+    guard.current = done;
     stop = done;
   });
   const work = (async () => {
@@ -93,10 +82,10 @@ async function run(r: Req): Promise<void> {
     }
     await exec(false);
     // The process would exit only now: an error scheduled by a test still ends it badly.
-    await untilIdle(base, () => current !== stop);
+    await untilIdle(base, () => guard.current !== stop);
   })();
-  await Promise.race([work.catch(crashed), finished]);
-  current = null;
+  await Promise.race([work.catch(guard.fail), finished]);
+  guard.current = null;
 }
 
 process.on('message', (msg: Req) => {
@@ -108,8 +97,8 @@ process.on('message', (msg: Req) => {
       } catch {
         // no test reported
       }
-      process.send?.({ report: text, crash, exiting: crash !== null }, () => {
-        if (crash !== null) process.exit(1);
+      process.send?.({ report: text, crash: guard.crash, exiting: guard.crash !== null }, () => {
+        if (guard.crash !== null) process.exit(1);
       });
     },
     (e) =>
