@@ -33,11 +33,28 @@ export interface RunGuard {
   current: (() => void) | null;
   /** Records an error as the run's crash and ends it (as an uncaught one would). */
   fail: (e: unknown) => void;
+  /** Sends a finished run's report to the parent; after a crashed run the worker exits. */
+  send: (report: string) => void;
+  /** Sends the worker's own failure (not the tests'); the worker exits. */
+  sendError: (e: unknown) => void;
 }
 
 /** Catches uncaught errors for a worker: they end the run in flight, or the process between runs. */
 export function guardRuns(): RunGuard {
-  const g: RunGuard = { crash: null, current: null, fail: (e) => crashed(e) };
+  const g: RunGuard = {
+    crash: null,
+    current: null,
+    fail: (e) => crashed(e),
+    send: (report) =>
+      process.send?.({ report, crash: g.crash, exiting: g.crash !== null }, () => {
+        if (g.crash !== null) process.exit(1);
+      }),
+    sendError: (e) =>
+      process.send?.(
+        { error: String((e as Error)?.message ?? e).slice(0, 500), exiting: true },
+        () => process.exit(1),
+      ),
+  };
   const crashed = (e: unknown) => {
     g.crash ??= String((e as Error)?.message ?? e).slice(0, 500);
     const c = g.current;

@@ -114,15 +114,9 @@ process.on('message', (msg: Req) => {
       () => {
         for (const l of process.listeners('exit')) if (!base.has(l)) process.off('exit', l);
         const report = lines.map((l) => JSON.stringify(l)).join('\n');
-        process.send?.({ report, crash: guard.crash, exiting: guard.crash !== null }, () => {
-          if (guard.crash !== null) process.exit(1);
-        });
+        guard.send(report);
       },
-      (e) =>
-        process.send?.(
-          { error: String((e as Error)?.message ?? e).slice(0, 500), exiting: true },
-          () => process.exit(1),
-        ),
+      (e) => guard.sendError(e),
     );
 });
 process.send?.({ ready: true });

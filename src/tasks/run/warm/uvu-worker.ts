@@ -97,15 +97,9 @@ process.on('message', (msg: Req) => {
       } catch {
         // no test reported
       }
-      process.send?.({ report: text, crash: guard.crash, exiting: guard.crash !== null }, () => {
-        if (guard.crash !== null) process.exit(1);
-      });
+      guard.send(text);
     },
-    (e) =>
-      process.send?.(
-        { error: String((e as Error)?.message ?? e).slice(0, 500), exiting: true },
-        () => process.exit(1),
-      ),
+    (e) => guard.sendError(e),
   );
 });
 process.send?.({ ready: true });
