@@ -22,7 +22,7 @@ import { type Parsed, parseNodeEvents } from './parse/node-events.js';
 import { parseTap } from './parse/tap.js';
 import { RUNNER_TABLE, type RunnerName, readReport } from './runners/index.js';
 import { isBin, sh, words } from './runners/script.js';
-import { narrowCommand, relatedTests } from './runners/select.js';
+import { coveringIds, fileOf, narrowCommand, relatedTests, Serial } from './runners/select.js';
 
 export interface SpawnSuiteOptions {
   /** Shell command run from the working copy's root. @default repo.testCmd */
@@ -45,8 +45,6 @@ export interface SpawnSuiteOptions {
    */
   select?: boolean;
 }
-
-const fileOf = (id: string) => id.slice(0, id.indexOf(' > '));
 
 const REPORTER = fileURLToPath(new URL('./reporter.js', import.meta.url));
 
@@ -100,7 +98,7 @@ export class SpawnSuite implements SuiteRunner {
   readonly dir: string;
   /** The last run's combined output (for error messages). */
   lastOutput = '';
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   /** The kept task's confirming run is the whole suite, in a new process. */
   readonly confirmAll = true;
   private related: ((file: string) => Set<string> | null) | null = null;
@@ -149,16 +147,11 @@ export class SpawnSuite implements SuiteRunner {
   }
 
   covering(file: string, _edits: TextEdit[]): Set<string> | null {
-    if (!this.related) return null;
-    const tests = this.related(file);
-    if (tests === null) return null;
-    return new Set(this.refIds.filter((id) => tests.has(fileOf(id))));
+    return coveringIds(this.related, this.refIds, file);
   }
 
   run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult> {
-    const next = this.busy.then(() => this.runNow(overrides, only));
-    this.busy = next.catch(() => undefined);
-    return next;
+    return this.serial.run(() => this.runNow(overrides, only));
   }
 
   private async runNow(

@@ -157,3 +157,27 @@ export function narrowCommand(
   }
   return [...kept, ...selected.map(sh)].join(' ');
 }
+
+/** The test file of a stable test id (`file > suite > name`). */
+export const fileOf = (id: string): string => id.slice(0, id.indexOf(' > '));
+
+/** Reference test ids in the files that reach `file` (null: selection off or unknown). */
+export function coveringIds(
+  related: ((file: string) => Set<string> | null) | null,
+  refIds: readonly string[],
+  file: string,
+): Set<string> | null {
+  const tests = related?.(file) ?? null;
+  if (tests === null) return null;
+  return new Set(refIds.filter((id) => tests.has(fileOf(id))));
+}
+
+/** Runs jobs one at a time in call order (a suite's working tree holds one candidate at once). */
+export class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(job);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -18,7 +18,7 @@ import { parseJest } from '../parse/json-reporters.js';
 import type { Parsed } from '../parse/node-events.js';
 import { parseReport } from '../runners/report.js';
 import { dropFlags, words } from '../runners/script.js';
-import { relatedTests } from '../runners/select.js';
+import { coveringIds, fileOf, relatedTests, Serial } from '../runners/select.js';
 import { writeFiles } from '../spawn.js';
 
 const WORKERS = {
@@ -35,7 +35,6 @@ const PARSE: Record<WarmKind, (report: unknown, root: string) => Parsed> = {
   tape: (r, root) => parseReport(String(r), root),
   uvu: (r, root) => parseReport(String(r), root),
 };
-const fileOf = (id: string) => id.slice(0, id.indexOf(' > '));
 
 export interface WarmCliOptions {
   /** Which runner the worker drives. */
@@ -55,7 +54,7 @@ export class WarmCliSuite implements SuiteRunner {
   readonly dir: string;
   private child: ChildProcess | null = null;
   private ready: Promise<void> = Promise.resolve();
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private readonly args: string[];
   private related: ((file: string) => Set<string> | null) | null = null;
   private refIds: string[] = [];
@@ -171,15 +170,11 @@ export class WarmCliSuite implements SuiteRunner {
   }
 
   covering(file: string, _edits: TextEdit[]): Set<string> | null {
-    const tests = this.related?.(file) ?? null;
-    if (tests === null) return null;
-    return new Set(this.refIds.filter((id) => tests.has(fileOf(id))));
+    return coveringIds(this.related, this.refIds, file);
   }
 
   run(overrides: Record<string, string>, only: Set<string> | null): Promise<SuiteResult> {
-    const next = this.busy.then(() => this.runNow(overrides, only));
-    this.busy = next.catch(() => undefined);
-    return next;
+    return this.serial.run(() => this.runNow(overrides, only));
   }
 
   private async runNow(

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BugCandidate, RepoSnapshot, TextEdit } from '../../types.js';
 import { buggyFiles, type RunOptions, type SuiteResult, type SuiteRunner } from '../../validate.js';
+import { Serial } from '../runners/select.js';
 import { writeFiles } from '../spawn.js';
 import type { WorkerResult } from './mocha-worker.js';
 import { buildSchema, type SchemaMutant } from './schemata.js';
@@ -53,7 +54,7 @@ export class MochaWarmSuite implements SuiteRunner {
   readonly dir: string;
   private child: ChildProcess | null = null;
   private ready: Promise<void> = Promise.resolve();
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private readonly byContent = new Map<string, number>();
   private readonly byEdits = new Map<string, number>();
   private readonly probeOf = new Map<number, number>();
@@ -151,9 +152,7 @@ export class MochaWarmSuite implements SuiteRunner {
     only: Set<string> | null,
     options: RunOptions = {},
   ): Promise<SuiteResult> {
-    const next = this.busy.then(() => this.runNow(overrides, only, options.bail === true));
-    this.busy = next.catch(() => undefined);
-    return next;
+    return this.serial.run(() => this.runNow(overrides, only, options.bail === true));
   }
 
   private async runNow(
