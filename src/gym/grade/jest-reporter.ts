@@ -4,6 +4,7 @@
 // in other processes and cannot reach this one; in band (one test file) they share it, and
 // what they can still change is what jest tells its reporters (the canaries catch that). The
 // grader cross-checks these lines against jest's own --json report file.
+import { JEST_STATUS } from '../../tasks/run/parse/json-reporters.js';
 import { writeReport } from '../../tasks/run/runners/report.js';
 
 interface AssertionResult {
@@ -17,20 +18,11 @@ interface TestResult {
   testResults: AssertionResult[];
 }
 
-const STATUS: Record<string, 'pass' | 'fail' | 'skip'> = {
-  passed: 'pass',
-  failed: 'fail',
-  pending: 'skip',
-  skipped: 'skip',
-  todo: 'skip',
-  disabled: 'skip',
-};
-
 /** The reporter class jest instantiates. */
 export default class LoopsmithGradeJestReporter {
   onTestResult(_test: unknown, result: TestResult): void {
     for (const a of result.testResults) {
-      const status = STATUS[a.status] ?? 'fail';
+      const status = JEST_STATUS[a.status] ?? 'fail';
       writeReport({
         file: result.testFilePath,
         titles: [...(a.ancestorTitles ?? []), a.title],

@@ -45,7 +45,8 @@ interface MochaReport {
   pending: { fullTitle: string; file?: string }[];
 }
 
-const JEST_STATUS: Record<string, TestStatus> = {
+/** jest's (and vitest's) assertion statuses as loopsmith's (also read by the grading reporter). */
+export const JEST_STATUS: Record<string, TestStatus> = {
   passed: 'pass',
   failed: 'fail',
   pending: 'skip',
