@@ -14,6 +14,7 @@ import { type Reference, referenceRun, type SuiteRunner, validate } from '../val
 import { describeTask } from './describe.js';
 import { type Detected, detectRunner } from './runners/detect.js';
 import { isBin, words } from './runners/script.js';
+import { fileOf } from './runners/select.js';
 import { directEligible, SpawnSuite } from './spawn.js';
 import { WarmCliSuite, type WarmKind } from './warm/cli-suite.js';
 import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
@@ -74,6 +75,10 @@ function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
     return esm || args.some((w) => w === '--import' || w.startsWith('--loader')) ? null : 'tape';
   }
   if (kind === 'uvu') return args.some((w) => /^(-r|--require|-b|--bail)$/.test(w)) ? null : 'uvu';
+  // node:test: plain `node --test [paths]` scripts, as for the direct path (LOOPSMITH_WARM_NODE=0
+  // leaves the direct path only, for measuring).
+  if (kind === 'node:test' && directEligible(kind, detected.segment))
+    return process.env.LOOPSMITH_WARM_NODE === '0' ? null : 'node:test';
   return null;
 }
 
@@ -105,6 +110,8 @@ async function fastSuites(
   ref: Reference,
 ): Promise<LocalSuite[]> {
   if (suites.length === 0) return [];
+  const files = [...new Set(Object.keys(ref.tests).map(fileOf))].sort();
+  for (const s of suites) if (s instanceof WarmCliSuite) s.useFiles(files);
   // A worker that died at start (its runner would not load) rejects: spawn instead.
   const warmRef = await Promise.all(suites.map((s) => s.run({}, null))).catch(() => null);
   if (warmRef)

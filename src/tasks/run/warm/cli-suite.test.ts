@@ -1,5 +1,5 @@
-// The warm jest, vitest, tape and uvu paths against spawning `jest` / `vitest run` / `tape` /
-// `uvu`: on the per-runner library fixture (three test files), the warm worker's reference equals the spawned one, a candidate's first run takes
+// The warm jest, vitest, tape, uvu and node:test paths against spawning `jest` / `vitest run`
+// / `tape` / `uvu` / `node --test`: on the per-runner library fixture (three test files), the warm worker's reference equals the spawned one, a candidate's first run takes
 // only the test file that imports its module, and candidates validate to the same F2P and
 // P2P through the warm worker (test-file selection on) as by spawning the runner for every run.
 import assert from 'node:assert/strict';
@@ -20,8 +20,10 @@ const missing = (pkg: string) =>
   existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
 
 describe('WarmCliSuite', () => {
-  for (const kind of ['jest', 'vitest', 'tape', 'uvu'] as const)
-    it(`validates candidates like spawning ${kind} does`, { skip: missing(kind) }, async () => {
+  for (const kind of ['jest', 'vitest', 'tape', 'uvu', 'node:test'] as const)
+    it(`validates candidates like spawning ${kind} does`, {
+      skip: kind !== 'node:test' && missing(kind),
+    }, async () => {
       const dir = writeLibFixture(kind, NM);
       try {
         const repo = loadLocalRepo(dir);
@@ -34,6 +36,8 @@ describe('WarmCliSuite', () => {
         });
         try {
           const sref = await referenceRun(spawn);
+          if (kind === 'node:test')
+            warm.useFiles(['test/list.test.js', 'test/num.test.js', 'test/text.test.js']);
           const w = await warm.run({}, null);
           assert.deepEqual(w.tests, sref.tests);
           assert.equal(Object.keys(w.tests).length, 24);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { RepoSnapshot, TextEdit } from '../../types.js';
 import type { Reference, SuiteResult, SuiteRunner } from '../../validate.js';
 import { parseJest } from '../parse/json-reporters.js';
-import type { Parsed } from '../parse/node-events.js';
+import { type Parsed, parseNodeEvents } from '../parse/node-events.js';
 import { parseReport } from '../runners/report.js';
 import { dropFlags, words } from '../runners/script.js';
 import { coveringIds, fileOf, relatedTests, Serial } from '../runners/select.js';
@@ -26,7 +26,10 @@ const WORKERS = {
   vitest: fileURLToPath(new URL('./vitest-worker.js', import.meta.url)),
   tape: fileURLToPath(new URL('./tape-worker.js', import.meta.url)),
   uvu: fileURLToPath(new URL('./uvu-worker.js', import.meta.url)),
+  'node:test': fileURLToPath(new URL('./node-test-worker.js', import.meta.url)),
 };
+/** node's flags per worker: node:test's harness is reachable only through node's internals. */
+const EXEC_ARGV: Partial<Record<WarmKind, string[]>> = { 'node:test': ['--expose-internals'] };
 export type WarmKind = keyof typeof WORKERS;
 /** What each worker replies with, read into results. */
 const PARSE: Record<WarmKind, (report: unknown, root: string) => Parsed> = {
@@ -34,6 +37,7 @@ const PARSE: Record<WarmKind, (report: unknown, root: string) => Parsed> = {
   vitest: (r, root) => parseJest(r as Parameters<typeof parseJest>[0], root),
   tape: (r, root) => parseReport(String(r), root),
   uvu: (r, root) => parseReport(String(r), root),
+  'node:test': (r, root) => parseNodeEvents(String(r), root),
 };
 
 export interface WarmCliOptions {
@@ -59,6 +63,8 @@ export class WarmCliSuite implements SuiteRunner {
   private related: ((file: string) => Set<string> | null) | null = null;
   private refIds: string[] = [];
   private mutantTimeoutMs: number;
+  /** The whole suite's test files when the worker cannot find them itself (node:test). */
+  private allFiles: string[] | null = null;
   /** Files put back after the last run (vitest must transform them again too). */
   private restored: string[] = [];
 
@@ -78,7 +84,8 @@ export class WarmCliSuite implements SuiteRunner {
     if (options.kind === 'vitest' && /^(run|watch|dev)$/.test(rest[0] ?? '')) rest.shift();
     const unquote = (w: string) => w.replace(/^(["'])(.*)\1$/, '$2');
     // tape and uvu print TAP or text whatever their flags: every argument is kept.
-    if (options.kind === 'tape' || options.kind === 'uvu') this.args = rest.map(unquote);
+    if (options.kind === 'tape' || options.kind === 'uvu' || options.kind === 'node:test')
+      this.args = rest.map(unquote);
     else
       this.args = dropFlags(
         rest,
@@ -103,6 +110,11 @@ export class WarmCliSuite implements SuiteRunner {
   private start(): void {
     const child = fork(WORKERS[this.options.kind], [], {
       cwd: this.dir,
+      // Not our own node:test flags (under `node --test`, a name pattern would skip the repo's tests).
+      execArgv: [
+        ...process.execArgv.filter((a) => !a.startsWith('--test')),
+        ...(EXEC_ARGV[this.options.kind] ?? []),
+      ],
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, CI: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
@@ -169,6 +181,14 @@ export class WarmCliSuite implements SuiteRunner {
     this.mutantTimeoutMs = Math.max(5000, 4 * refMs);
   }
 
+  /**
+   * node:test: the test files a whole-suite run runs (the spawned reference's files, as the
+   * direct path takes them); the worker does not search for them as `node --test` does.
+   */
+  useFiles(files: string[]): void {
+    this.allFiles = files;
+  }
+
   covering(file: string, _edits: TextEdit[]): Set<string> | null {
     return coveringIds(this.related, this.refIds, file);
   }
@@ -183,7 +203,7 @@ export class WarmCliSuite implements SuiteRunner {
   ): Promise<SuiteResult> {
     const t0 = performance.now();
     writeFiles(this.dir, overrides);
-    const files = only ? [...new Set([...only].map(fileOf))].sort() : null;
+    const files = only ? [...new Set([...only].map(fileOf))].sort() : this.allFiles;
     const reference = Object.keys(overrides).length === 0 && only === null;
     try {
       const res = await this.request(
