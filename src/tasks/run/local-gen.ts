@@ -118,15 +118,9 @@ async function fastSuites(
     suites.forEach((s, i) => {
       if (s instanceof WarmCliSuite) s.learn(ref, warmRef[i].durationMs);
     });
-  const same = warmRef?.every(
-    (r) =>
-      Object.keys(r.tests).length === Object.keys(ref.tests).length &&
-      Object.entries(ref.tests).every(([id, st]) => r.tests[id] === st),
-  );
+  const same = warmRef?.every((r) => sameTests(r.tests, ref.tests));
   if (!same) {
-    process.stderr.write(
-      'warm run disagrees with the spawned reference run; validating by spawning (slower)\n',
-    );
+    process.stderr.write(DISAGREE);
     for (const s of suites) s.dispose();
     return [];
   }
@@ -186,6 +180,42 @@ async function checkDirect(
     );
 }
 
+const DISAGREE =
+  'warm run disagrees with the spawned reference run; validating by spawning (slower)\n';
+
+function sameTests(a: Record<string, string>, b: Record<string, string>): boolean {
+  return (
+    Object.keys(a).length === Object.keys(b).length &&
+    Object.entries(b).every(([id, st]) => a[id] === st)
+  );
+}
+
+/**
+ * The warm workers' own reference, to start validating while the spawned reference still
+ * runs (it decides before any result is handed out): null when there are no warm workers,
+ * LOOPSMITH_SPECULATE=0, or their runs are no usable reference or disagree among themselves.
+ */
+async function earlyReference(
+  suites: (MochaWarmSuite | WarmCliSuite)[],
+): Promise<{ ref: Reference; refs: Record<string, string>[] } | null> {
+  if (suites.length === 0 || process.env.LOOPSMITH_SPECULATE === '0') return null;
+  const runs = await Promise.all(suites.map((s) => s.run({}, null))).catch(() => null);
+  const first = runs?.[0];
+  if (
+    !runs ||
+    !first ||
+    runs.some((r) => r.timedOut || r.invalid || !sameTests(r.tests, first.tests))
+  )
+    return null;
+  const pass = new Set(Object.keys(first.tests).filter((id) => first.tests[id] === 'pass'));
+  if (pass.size === 0) return null;
+  const ref: Reference = { tests: first.tests, pass };
+  suites.forEach((s, i) => {
+    if (s instanceof WarmCliSuite) s.learn(ref, runs[i].durationMs);
+  });
+  return { ref, refs: runs.map((r) => r.tests) };
+}
+
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
 export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGenerator<LocalChunk> {
   const dir = resolve(spec.source);
@@ -216,20 +246,42 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
     ...startWarm(repo, dir, detected, candidates, spec),
     ...startJest(repo, dir, detected, spec),
   ];
+  // The spawned reference is the ground truth: awaited before any chunk is handed out.
+  const spawnedRef = referenceRun(spawnSuite).catch((e: Error) => {
+    const tail = spawnSuite.lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
+    throw new UserError(
+      `${dir}: ${e.message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
+    );
+  });
+  spawnedRef.catch(() => undefined);
+  /** Speculative warm path: whether the spawned reference agreed (awaited before yielding). */
+  let verify: Promise<boolean> | null = null;
+  let fallback = false;
+  let testIds: string[] = [];
   try {
     let ref: Reference;
-    try {
-      ref = await referenceRun(spawnSuite);
-    } catch (e) {
-      for (const s of warmSuites) s.dispose();
-      const tail = spawnSuite.lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
-      throw new UserError(
-        `${dir}: ${(e as Error).message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
-      );
+    const early = detected.runner === 'node:test' ? null : await earlyReference(warmSuites);
+    if (early) {
+      ref = early.ref;
+      suites = warmSuites;
+      verify = spawnedRef.then((r) => {
+        testIds = Object.keys(r.tests);
+        const same = early.refs.every((w) => sameTests(w, r.tests));
+        if (!same) process.stderr.write(DISAGREE);
+        return same;
+      });
+    } else {
+      try {
+        ref = await spawnedRef;
+      } catch (e) {
+        for (const s of warmSuites) s.dispose();
+        throw e;
+      }
+      suites = await fastSuites(warmSuites, ref);
     }
-    suites = await fastSuites(warmSuites, ref);
     if (suites.length === 0) {
       suites = [spawnSuite];
+      testIds = Object.keys(ref.tests);
       for (let i = 1; i < workers; i++)
         suites.push(
           new SpawnSuite(repo, {
@@ -243,7 +295,10 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
       if (directEligible(detected.runner, detected.segment))
         await checkDirect(suites as SpawnSuite[], ref, spec, detected.runner);
     } else {
-      spawnSuite.dispose();
+      if (!verify) {
+        testIds = Object.keys(ref.tests);
+        spawnSuite.dispose();
+      }
       // Candidates that need a fresh module load go last, together: after each of them the
       // worker reloads clean, which the next one (fresh anyway) does not need. Measured on
       // negotiator: see dev/LOG.md. Deterministic for a deterministic reference run.
@@ -254,7 +309,6 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
           ...candidates.filter((c) => warm.needsFresh(c)),
         ];
     }
-    const testIds = Object.keys(ref.tests);
     const helpers = new Set(helperFiles(repo));
     const graph = callGraph(repo);
     const split = splitOf(repo.repoId, spec.evalFraction);
@@ -291,7 +345,7 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
         tasks.push(task);
       }
       stats.ms = Math.round(performance.now() - t0);
-      return { seed: k, outcome: { repo, testIds, tasks, stats } };
+      return { seed: k, outcome: { repo, testIds: [], tasks, stats } };
     };
     // W chunks in flight, results handed out in chunk order.
     const todo = Array.from({ length: nChunks }, (_, k) => k).filter((k) => !skip.has(k));
@@ -311,13 +365,26 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
       start();
       const r = await (inflight.get(k) as Promise<LocalChunk>);
       inflight.delete(k);
-      yield r;
+      if (verify && !(await verify)) {
+        fallback = true;
+        break;
+      }
+      verify = null;
+      yield { ...r, outcome: { ...r.outcome, testIds } };
     }
+    if (verify && !(await verify)) fallback = true;
   } finally {
     // The consumer may stop early (count reached): let chunks in flight finish their current
     // run before their working copies go away.
     stopped = true;
     await Promise.allSettled(inflight.values());
     for (const s of suites) s.dispose();
+    if (!suites.includes(spawnSuite)) {
+      await spawnedRef.catch(() => undefined);
+      spawnSuite.dispose();
+    }
   }
+  // The warm workers disagreed with the spawned reference after all: nothing was handed out
+  // yet, so everything starts again by spawning (the reference runs once more).
+  if (fallback) yield* localChunks({ ...spec, warm: 'none' }, skip);
 }
