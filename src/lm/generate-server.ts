@@ -20,6 +20,7 @@ import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
   checkGenerateOptions,
+  finishOf,
   type GenerateOptions,
   type GenerateResult,
   MAX_GROUP,
@@ -316,15 +317,9 @@ export class GenerationServer {
     r.logprobs.push(logprob);
     row.next = id;
     job.hooks.onToken?.(row.seq, id);
-    let finished = false;
-    if (job.stop.has(id)) {
-      r.finishReason = 'stop';
-      finished = true;
-    } else {
-      finished =
-        r.ids.length >= job.o.maxTokens ||
-        job.promptIds.length + r.ids.length > this.model.config.maxSeqLen;
-    }
+    const end = finishOf(r.ids, job.promptIds.length, job.o, job.stop, this.model.config.maxSeqLen);
+    if (end) r.finishReason = end;
+    const finished = end !== null;
     if (finished && --job.left === 0) job.resolve(job.res);
     return finished;
   }

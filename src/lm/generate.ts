@@ -45,6 +45,12 @@ export interface GenerateOptions extends SamplingOptions {
    * rows may gain from a second core when the machine has one idle. @default 1
    */
   threads?: number;
+  /**
+   * Ends a sequence whose last `loopStop` tokens are one block of at most loopStop / 4
+   * tokens written again and again (a small model's greedy loop, e.g. `to 0) to 0) ...`),
+   * with finishReason 'loop'; the tokens it wrote stay in `ids`. 0 is off. @default 0
+   */
+  loopStop?: number;
 }
 
 /** What generation returns, per sequence. */
@@ -54,7 +60,7 @@ export interface GenerateResult {
   ids: number[];
   /** log p(token) under softmax(logits / temperature) (temperature 1 when greedy), per completion token. */
   logprobs: number[];
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'loop';
 }
 
 /** Largest group one call decodes together. */
@@ -72,6 +78,7 @@ export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOp
     seed: opts.seed ?? 0,
     stopIds: opts.stopIds ?? [],
     threads: opts.threads ?? 1,
+    loopStop: opts.loopStop ?? 0,
   };
   if (!(Number.isInteger(o.maxTokens) && o.maxTokens >= 0))
     throw new Error(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
@@ -83,7 +90,40 @@ export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOp
     throw new Error(`threads must be an integer in 1..64, got ${opts.threads}`);
   if (!Array.isArray(o.stopIds) || !o.stopIds.every((x) => Number.isInteger(x)))
     throw new Error('stopIds must be an array of integer token ids');
+  if (!(Number.isInteger(o.loopStop) && (o.loopStop === 0 || o.loopStop >= 4)))
+    throw new Error(`loopStop must be 0 or an integer >= 4, got ${opts.loopStop}`);
   return o;
+}
+
+/**
+ * True when the last `span` ids repeat with a period of at most span / 4 (see loopStop).
+ * Checked after every token, so the period found first is the shortest; cost is a few
+ * comparisons per period, since a non-periodic tail fails within its first mismatches.
+ */
+export function endsInLoop(ids: readonly number[], span: number): boolean {
+  const n = ids.length;
+  if (span === 0 || n < span) return false;
+  for (let p = 1; p <= span >> 2; p++) {
+    let j = n - 1;
+    while (j >= n - span + p && ids[j] === ids[j - p]) j--;
+    if (j < n - span + p) return true;
+  }
+  return false;
+}
+
+/** Why a sequence ends after its newest token, or null while it goes on. */
+export function finishOf(
+  ids: readonly number[],
+  promptLen: number,
+  o: Required<GenerateOptions>,
+  stop: ReadonlySet<number>,
+  maxSeqLen: number,
+): GenerateResult['finishReason'] | null {
+  if (stop.has(ids[ids.length - 1])) return 'stop';
+  if (endsInLoop(ids, o.loopStop)) return 'loop';
+  // The token just sampled goes in at position promptLen + ids - 1; it must fit.
+  if (ids.length >= o.maxTokens || promptLen + ids.length > maxSeqLen) return 'length';
+  return null;
 }
 
 /** Generates a continuation of promptIds with the model's KV cache. */
@@ -128,12 +168,9 @@ export function generateGroup(
     const { id, logprob } = choose(rngs[s]);
     r.ids.push(id);
     r.logprobs.push(logprob);
-    if (stop.has(id)) {
-      r.finishReason = 'stop';
-      return true;
-    }
-    // The token just sampled goes in at position promptLen + ids - 1; it must fit.
-    return r.ids.length >= o.maxTokens || promptIds.length + r.ids.length > model.config.maxSeqLen;
+    const end = finishOf(r.ids, promptIds.length, o, stop, model.config.maxSeqLen);
+    if (end) r.finishReason = end;
+    return end !== null;
   };
   // Row r of the batch decodes sequence seq[r]; rows 0..n-1 are active.
   const seq: number[] = [];

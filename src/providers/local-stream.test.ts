@@ -153,7 +153,7 @@ async function ticking<T>(p: () => Promise<T>): Promise<{ value: T; gap: number;
 }
 
 test('local:CKPT streams: pieces arrive while it generates and add up to the reply', async () => {
-  const opts = { maxTokens: 1200, temperature: 0 };
+  const opts = { maxTokens: 1200, temperature: 0, loopStop: 0 };
   const m = await createLocalModel(ckpt, opts);
   try {
     await m.complete({ messages, tools: [], maxTokens: 2 }); // thread start-up is not timed
@@ -196,7 +196,7 @@ test('cancelling a streamed local reply stops the worker sequence at once', asyn
   const loaded = loadCheckpoint(ckpt);
   const w = new GenerationWorker(loaded);
   try {
-    const m = localModelFrom(loaded, 'local:test', { worker: w, maxTokens: 3000, temperature: 0 });
+    const m = localModelFrom(loaded, 'local:test', { worker: w, maxTokens: 3000, temperature: 0, loopStop: 0 });
     const ac = new AbortController();
     let pieces = 0;
     let abortedAt = 0;

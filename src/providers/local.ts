@@ -33,6 +33,12 @@ export interface LocalModelOptions extends SamplingOptions {
   /** Base seed; call k samples with seed + k, so reruns repeat exactly. @default 0 */
   seed?: number;
   /**
+   * A reply whose last N tokens are one short block repeated ends there (generate.ts
+   * loopStop): a greedy small model's loop otherwise runs to maxTokens on every turn, paid
+   * in context and time. 0 is off. @default 64
+   */
+  loopStop?: number;
+  /**
    * Generate on a worker thread (weights copied there, re-sent when they change between
    * calls), shared by every provider of the same model object, so concurrent calls are
    * decoded in one batch. false runs on the calling thread, blocking it. A GenerationWorker given here is
@@ -73,9 +79,16 @@ export function localModelFrom(
   opts: LocalModelOptions = {},
 ): Model {
   const template = new ChatTemplate(model.tokenizer);
-  const { temperature = 1, topP = 1, maxTokens = 512, seed = 0, worker = true } = opts;
+  const {
+    temperature = 1,
+    topP = 1,
+    maxTokens = 512,
+    seed = 0,
+    loopStop = 64,
+    worker = true,
+  } = opts;
   try {
-    checkGenerateOptions({ temperature, topP, seed });
+    checkGenerateOptions({ temperature, topP, seed, loopStop });
     if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
       throw new Error(`maxTokens must be a positive integer, got ${maxTokens}`);
   } catch (e) {
@@ -116,7 +129,14 @@ export function localModelFrom(
       }
       const cap = Math.min(maxTokens, request.maxTokens ?? maxTokens, room);
       const turn = calls++;
-      const o = { maxTokens: cap, temperature, topP, seed: seed + turn, stopIds: template.stopIds };
+      const o = {
+        maxTokens: cap,
+        temperature,
+        topP,
+        seed: seed + turn,
+        stopIds: template.stopIds,
+        loopStop,
+      };
       const idPrefix = `call_${turn}_`;
       // Without a worker (or with a generate override) the pieces all come when the reply is done.
       const stream =
