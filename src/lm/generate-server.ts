@@ -19,13 +19,18 @@
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
+  type CheckedOptions,
   checkGenerateOptions,
   finishOf,
   type GenerateOptions,
   type GenerateResult,
   MAX_GROUP,
+  type Picked,
+  pickAllowed,
+  piecesFor,
   SHARED_PREFIX_MIN,
 } from './generate.js';
+import { CallAcceptor } from './call-grammar.js';
 import { PrefixCache } from './generate-prefix.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
@@ -42,7 +47,7 @@ interface Job {
   hooks: JobHooks;
   promptIds: number[];
   G: number;
-  o: Required<GenerateOptions>;
+  o: CheckedOptions;
   stop: Set<number>;
   res: GenerateResult[];
   left: number;
@@ -54,6 +59,8 @@ interface Row {
   seq: number;
   rng: Rng;
   next: number;
+  /** Strict calls: the row's grammar state (the job's options carry the grammar). */
+  acc?: CallAcceptor;
 }
 type Pending = { kind: 'job'; job: Job } | { kind: 'weights'; apply: () => void; done: () => void };
 
@@ -64,6 +71,11 @@ export const DEFAULT_PREFIX_CACHE_BYTES = 256 * 2 ** 20;
 export interface GenerationServerOptions {
   /** Bytes of finished requests' keys/values kept for prefix reuse; 0 turns reuse off. @default DEFAULT_PREFIX_CACHE_BYTES */
   prefixCacheBytes?: number;
+  /**
+   * Bytes (latin1) of each ordinary token, which strict-call grammars read; the worker thread
+   * has no tokenizer, so it gets them here. @default from the model's tokenizer
+   */
+  pieces?: string[];
 }
 
 /** Serves generate requests for one model, batching all that are in flight. */
@@ -74,6 +86,7 @@ export class GenerationServer {
   private running = false;
   private readonly probs: Float64Array;
   private readonly prefix: PrefixCache;
+  private readonly pieces: string[] | undefined;
   /**
    * Batched steps run, and rows decoded over them (rows / steps = the mean batch); prompt
    * tokens admitted, and how many of them came from the prefix cache or the shared block
@@ -95,6 +108,7 @@ export class GenerationServer {
   ) {
     this.probs = new Float64Array(model.config.vocabSize);
     this.prefix = new PrefixCache(opts.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES);
+    this.pieces = opts.pieces;
   }
 
   /** Generates G continuations of promptIds (checked here; errors reject this request only). */
@@ -220,7 +234,9 @@ export class GenerationServer {
       const fresh: Row[] = [];
       for (let s = 0; s < job.G; s++) {
         const row: Row = { job, seq: s, rng: new Rng(job.o.seed + s), next: 0 };
-        const choose = (rng: Rng) => sample(first, job.o.temperature, job.o.topP, rng, this.probs);
+        if (job.o.grammar) row.acc = new CallAcceptor(job.o.grammar, this.piecesFor());
+        const choose = (rng: Rng, banned?: ReadonlySet<number>) =>
+          sample(first, job.o.temperature, job.o.topP, rng, this.probs, banned);
         if (!this.take(row, choose)) fresh.push(row);
       }
       // Every sequence stopped at its first token: the slot still holds the prompt.
@@ -288,13 +304,14 @@ export class GenerationServer {
     );
     const { probs, logp } = dec.dist(n);
     const done = rows.map((row, r) =>
-      this.take(row, (rng) =>
+      this.take(row, (rng, banned) =>
         sampleDist(
           probs.subarray(r * V, (r + 1) * V),
           logp.subarray(r * V, (r + 1) * V),
           row.job.o.temperature,
           row.job.o.topP,
           rng,
+          banned,
         ),
       ),
     );
@@ -309,10 +326,11 @@ export class GenerationServer {
   }
 
   /** Appends the row's next token; true when its sequence is finished (its job resolved when all are). */
-  private take(row: Row, choose: (rng: Rng) => { id: number; logprob: number }): boolean {
+  private take(row: Row, choose: (rng: Rng, banned?: ReadonlySet<number>) => Picked): boolean {
     const { job } = row;
     const r = job.res[row.seq];
-    const { id, logprob } = choose(row.rng);
+    const V = this.model.config.vocabSize;
+    const { id, logprob } = pickAllowed((banned) => choose(row.rng, banned), row.acc, V);
     r.ids.push(id);
     r.logprobs.push(logprob);
     row.next = id;
@@ -322,5 +340,9 @@ export class GenerationServer {
     const finished = end !== null;
     if (finished && --job.left === 0) job.resolve(job.res);
     return finished;
+  }
+
+  private piecesFor(): string[] {
+    return this.pieces ?? piecesFor(this.model);
   }
 }

@@ -26,7 +26,12 @@ export type WorkerRequest =
   | { id: number; op: 'weights'; flat: Float32Array }
   | { id: number; op: 'stats' };
 
-const init = workerData as { config: ModelConfig; flat: Float32Array; prefixCacheBytes: number };
+const init = workerData as {
+  config: ModelConfig;
+  flat: Float32Array;
+  prefixCacheBytes: number;
+  pieces: string[];
+};
 const paramSet = allocParams(init.config);
 paramSet.flat.set(init.flat);
 // Generation never reads the tokenizer; the placeholder only completes the LoadedModel shape.
@@ -37,7 +42,10 @@ const model: LoadedModel = {
   tokenizer: new Tokenizer([]),
 };
 
-const server = new GenerationServer(model, { prefixCacheBytes: init.prefixCacheBytes });
+const server = new GenerationServer(model, {
+  prefixCacheBytes: init.prefixCacheBytes,
+  pieces: init.pieces,
+});
 /** Hooks of the requests in flight, by id, so that `cancel` finds them. */
 const live = new Map<number, JobHooks>();
 const reply = (id: number, p: Promise<unknown>) =>

@@ -18,6 +18,7 @@ import type { LoadedModel } from './checkpoint.js';
 import { weightsFingerprint } from './decode-batch.js';
 import {
   checkGenerateOptions,
+  piecesFor,
   type GenerateOptions,
   type GenerateResult,
   MAX_GROUP,
@@ -77,6 +78,8 @@ export class GenerationWorker {
         config: model.config,
         flat: model.paramSet.flat,
         prefixCacheBytes: Math.floor(mb * 2 ** 20),
+        // Strict-call grammars read token bytes; the thread has no tokenizer of its own.
+        pieces: piecesFor(model),
       },
     });
     this.worker.unref();

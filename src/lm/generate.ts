@@ -19,6 +19,7 @@ import { BatchDecoder } from './decode-batch.js';
 import { netFor } from './engine.js';
 import { stepKernels } from './kernels/default.js';
 import { refKernels } from './kernels/ref.js';
+import { CallAcceptor, type CallGrammar, tokenPieces } from './call-grammar.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
 
@@ -51,7 +52,17 @@ export interface GenerateOptions extends SamplingOptions {
    * with finishReason 'loop'; the tokens it wrote stay in `ids`. 0 is off. @default 0
    */
   loopStop?: number;
+  /**
+   * Strict tool calls: every sampled token must keep the reply inside this grammar
+   * (call-grammar.ts); refused tokens are resampled away. Logprobs stay the model's own.
+   * @default undefined (unconstrained)
+   */
+  grammar?: CallGrammar;
 }
+
+/** Options with their defaults filled in (checkGenerateOptions). */
+export type CheckedOptions = Required<Omit<GenerateOptions, 'grammar'>> &
+  Pick<GenerateOptions, 'grammar'>;
 
 /** What generation returns, per sequence. */
 export interface GenerateResult {
@@ -70,8 +81,8 @@ export const MAX_GROUP = 64;
 export const SHARED_PREFIX_MIN = 128;
 
 /** Checks options and fills defaults; throws a one-line error naming the bad field. */
-export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOptions> {
-  const o = {
+export function checkGenerateOptions(opts: GenerateOptions): CheckedOptions {
+  const o: CheckedOptions = {
     maxTokens: opts.maxTokens ?? 256,
     temperature: opts.temperature ?? 1,
     topP: opts.topP ?? 1,
@@ -79,6 +90,7 @@ export function checkGenerateOptions(opts: GenerateOptions): Required<GenerateOp
     stopIds: opts.stopIds ?? [],
     threads: opts.threads ?? 1,
     loopStop: opts.loopStop ?? 0,
+    ...(opts.grammar ? { grammar: opts.grammar } : {}),
   };
   if (!(Number.isInteger(o.maxTokens) && o.maxTokens >= 0))
     throw new Error(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
@@ -115,7 +127,7 @@ export function endsInLoop(ids: readonly number[], span: number): boolean {
 export function finishOf(
   ids: readonly number[],
   promptLen: number,
-  o: Required<GenerateOptions>,
+  o: CheckedOptions,
   stop: ReadonlySet<number>,
   maxSeqLen: number,
 ): GenerateResult['finishReason'] | null {
@@ -124,6 +136,47 @@ export function finishOf(
   // The token just sampled goes in at position promptLen + ids - 1; it must fit.
   if (ids.length >= o.maxTokens || promptLen + ids.length > maxSeqLen) return 'length';
   return null;
+}
+
+/** A sampled token and its logprob. */
+export type Picked = { id: number; logprob: number };
+
+/**
+ * Samples with `choose` until the acceptor allows the token; each refused token is left out
+ * of the next draw (`banned`: out of the choice, not of the softmax, so logprobs stay the
+ * model's own). After 32 refusals every token the grammar refuses is left out at once; if
+ * nothing is left (a dead end, which the grammar is built not to have) the acceptor stands
+ * aside for the rest of the reply.
+ */
+export function pickAllowed(
+  choose: (banned?: ReadonlySet<number>) => Picked,
+  acc: CallAcceptor | undefined,
+  V: number,
+): Picked {
+  let c = choose();
+  if (!acc || acc.off) return c;
+  const banned = new Set<number>();
+  for (let tries = 0; !acc.accept(c.id); tries++) {
+    if (tries === 32) {
+      for (let id = 0; id < V; id++) if (!acc.allows(id)) banned.add(id);
+    } else if (tries > 32 || banned.size >= V) {
+      acc.off = true;
+      return c;
+    } else banned.add(c.id);
+    c = choose(banned);
+  }
+  return c;
+}
+
+/** Token pieces of a tokenizer, built once (the acceptor reads them for every candidate). */
+const piecesOf = new WeakMap<object, string[]>();
+export function piecesFor(model: LoadedModel): string[] {
+  let p = piecesOf.get(model.tokenizer);
+  if (!p) {
+    p = tokenPieces(model.tokenizer);
+    piecesOf.set(model.tokenizer, p);
+  }
+  return p;
 }
 
 /** Generates a continuation of promptIds with the model's KV cache. */
@@ -159,13 +212,15 @@ export function generateGroup(
   if (o.maxTokens === 0) return res;
   const stop = new Set(o.stopIds);
   const rngs = res.map((_, i) => new Rng(o.seed + i));
+  const pieces = o.grammar ? piecesFor(model) : [];
+  const accs = res.map(() => (o.grammar ? new CallAcceptor(o.grammar, pieces) : undefined));
   const probs = new Float64Array(V);
   const dec = makeDecoder(model, G, o.temperature, o.topP, o.threads);
   const first = dec.prefill(promptIds);
   /** Appends sequence s's next token (from `choose`); true when s is finished. */
   const take = (s: number, choose: Choose): boolean => {
     const r = res[s];
-    const { id, logprob } = choose(rngs[s]);
+    const { id, logprob } = pickAllowed((banned) => choose(rngs[s], banned), accs[s], V);
     r.ids.push(id);
     r.logprobs.push(logprob);
     const end = finishOf(r.ids, promptIds.length, o, stop, model.config.maxSeqLen);
@@ -176,7 +231,9 @@ export function generateGroup(
   const seq: number[] = [];
   const next: number[] = [];
   for (let s = 0; s < G; s++) {
-    if (take(s, (rng) => sample(first, o.temperature, o.topP, rng, probs))) continue;
+    const choose: Choose = (rng, banned) =>
+      sample(first, o.temperature, o.topP, rng, probs, banned);
+    if (take(s, choose)) continue;
     seq.push(s);
     next.push(res[s].ids[res[s].ids.length - 1]);
   }
@@ -186,7 +243,7 @@ export function generateGroup(
     const row = dec.step(next, n);
     const done: boolean[] = [];
     for (let r = 0; r < n; r++) {
-      done.push(take(seq[r], (rng) => row(r, rng)));
+      done.push(take(seq[r], (rng, banned) => row(r, rng, banned)));
       next[r] = res[seq[r]].ids[res[seq[r]].ids.length - 1];
     }
     // Compaction, from the end so the row moved in is always a live one.
@@ -204,14 +261,14 @@ export function generateGroup(
   return res;
 }
 
-type Choose = (rng: Rng) => { id: number; logprob: number };
+type Choose = (rng: Rng, banned?: ReadonlySet<number>) => Picked;
 
 /** The decoder generation runs on: the batched ONNX step graph, or the JS kernels without onnxruntime. */
 interface GroupDecoder {
   prefill(ids: number[]): Float32Array;
   copySlot(from: number, to: number): void;
-  /** Steps rows 0..n-1; the result samples row r's next token. */
-  step(ids: number[], n: number): (r: number, rng: Rng) => { id: number; logprob: number };
+  /** Steps rows 0..n-1; the result samples row r's next token (none of `banned`). */
+  step(ids: number[], n: number): (r: number, rng: Rng, banned?: ReadonlySet<number>) => Picked;
 }
 
 function makeDecoder(
@@ -236,13 +293,14 @@ function makeDecoder(
       step: (ids, n) => {
         b.step(ids, n, temp);
         const { probs, logp } = b.dist(n);
-        return (r, rng) =>
+        return (r, rng, banned) =>
           sampleDist(
             probs.subarray(r * V, (r + 1) * V),
             logp.subarray(r * V, (r + 1) * V),
             temp,
             topP,
             rng,
+            banned,
           );
       },
     };
@@ -259,7 +317,8 @@ function makeDecoder(
     step: (ids, n) => {
       if (out.length < n * V) out = new Float32Array(n * V);
       for (let r = 0; r < n; r++) out.set(decs[r].step(ids[r]), r * V);
-      return (r, rng) => sample(out.subarray(r * V, (r + 1) * V), temp, topP, rng, scratch);
+      return (r, rng, banned) =>
+        sample(out.subarray(r * V, (r + 1) * V), temp, topP, rng, scratch, banned);
     },
   };
 }

@@ -8,6 +8,7 @@
 
 import type { LoadedModel } from '../lm/checkpoint.js';
 import type { GenerateOptions, GenerateResult, SamplingOptions } from '../lm/generate.js';
+import { grammarFor } from '../lm/call-grammar.js';
 import { checkGenerateOptions } from '../lm/generate.js';
 import { GenerationWorker, type StreamHooks } from '../lm/generate-worker.js';
 import { generate, loadCheckpoint } from '../lm/model.js';
@@ -38,6 +39,12 @@ export interface LocalModelOptions extends SamplingOptions {
    * in context and time. 0 is off. @default 64
    */
   loopStop?: number;
+  /**
+   * Strict tool calls (src/lm/call-grammar.ts): when the request has tools, every reply is
+   * text then exactly one call with the tools' own names and argument types, and edit's
+   * old_string is text the model was shown. false samples freely. @default true
+   */
+  strict?: boolean;
   /**
    * Generate on a worker thread (weights copied there, re-sent when they change between
    * calls), shared by every provider of the same model object, so concurrent calls are
@@ -85,6 +92,7 @@ export function localModelFrom(
     maxTokens = 512,
     seed = 0,
     loopStop = 64,
+    strict = true,
     worker = true,
   } = opts;
   try {
@@ -136,6 +144,14 @@ export function localModelFrom(
         seed: seed + turn,
         stopIds: template.stopIds,
         loopStop,
+        ...(strict && request.tools.length > 0
+          ? {
+              grammar: grammarFor(request.tools, request.messages, {
+                toolCall: template.toolCall,
+                stops: template.stopIds,
+              }),
+            }
+          : {}),
       };
       const idPrefix = `call_${turn}_`;
       // Without a worker (or with a generate override) the pieces all come when the reply is done.
