@@ -22,16 +22,20 @@ const tool = (name: string, props: Record<string, string>, required: string[]): 
 });
 const TOOLS = [
   tool('read', { path: 'string', offset: 'integer' }, ['path']),
-  tool('edit', { path: 'string', old_string: 'string', new_string: 'string', replace_all: 'boolean' }, [
-    'path',
-    'old_string',
-    'new_string',
-  ]),
+  tool(
+    'edit',
+    { path: 'string', old_string: 'string', new_string: 'string', replace_all: 'boolean' },
+    ['path', 'old_string', 'new_string'],
+  ),
   tool('finish', {}, []),
 ];
 const messages: Message[] = [
   { role: 'user', content: 'fix it' },
-  { role: 'tool', tool_call_id: 'c', content: '1\tconst a = 1;\n2\tif (a < 2) {\n3\t  return "x";' },
+  {
+    role: 'tool',
+    tool_call_id: 'c',
+    content: '1\tconst a = 1;\n2\tif (a < 2) {\n3\t  return "x";',
+  },
 ];
 // Byte tokens 0..255, specials after them: the acceptor reads bytes either way.
 const pieces = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
@@ -54,7 +58,8 @@ function opened(gr: CallGrammar = g): CallAcceptor {
 
 test('a well-formed call is accepted, then only end-of-turn', () => {
   const acc = opened();
-  const body = '{"name":"edit","arguments":{"path":"a.js","old_string":"if (a < 2) {\\n  return","new_string":"if (a <= 2) {"}}';
+  const body =
+    '{"name":"edit","arguments":{"path":"a.js","old_string":"if (a < 2) {\\n  return","new_string":"if (a <= 2) {"}}';
   assert.equal(feed(acc, body), -1);
   assert.ok(acc.complete);
   assert.equal(acc.allows(CALL), false, 'one call per turn');
@@ -127,7 +132,10 @@ function checkReply(ids: number[], logprobs: number[]): void {
   assert.equal(ids.at(-1), tpl.end, 'the call is closed and the turn ended');
   assert.equal(msg.tool_calls?.length, 1);
   const args = JSON.parse(msg.tool_calls?.[0].function.arguments ?? '') as { old_string: string };
-  assert.ok('return a + b;'.includes(args.old_string) && args.old_string.length > 0, args.old_string);
+  assert.ok(
+    'return a + b;'.includes(args.old_string) && args.old_string.length > 0,
+    args.old_string,
+  );
   // Every token was allowed in turn, and its logprob is the unconstrained model's.
   const acc = new CallAcceptor(strict, tokenPieces(model.tokenizer));
   for (const id of ids) assert.ok(acc.accept(id), `token ${id}`);

@@ -58,9 +58,9 @@ type Phase =
 /** Acceptor state; small and copied on every candidate token. */
 interface State {
   phase: Phase;
-  /** Literal still to match ('lit'), then `then`. */
+  /** Literal still to match ('lit'), then `next`. */
   lit: string;
-  then: Phase;
+  next: Phase;
   /** Bytes of the name / key / bool literal so far. */
   buf: string;
   tool: number;
@@ -79,7 +79,16 @@ interface State {
 }
 
 const HEX = /^[0-9a-fA-F]$/;
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 
 export class CallAcceptor {
   private s: State;
@@ -96,7 +105,7 @@ export class CallAcceptor {
     this.s = {
       phase: 'head',
       lit: '',
-      then: 'head',
+      next: 'head',
       buf: '',
       tool: -1,
       used: [],
@@ -134,11 +143,12 @@ export class CallAcceptor {
       return s.phase === 'done' || (s.phase === 'head' && this.g.requireCall === false) ? s : null;
     if (id === this.g.toolCall) {
       if (s.phase !== 'head') return null;
-      return { ...s, phase: 'lit', lit: '{"name":"', then: 'name', buf: '' };
+      return { ...s, phase: 'lit', lit: '{"name":"', next: 'name', buf: '' };
     }
     const piece = this.pieces[id];
     if (piece === undefined || piece.length === 0) return null;
-    if (s.phase === 'head') return s.head < (this.g.maxHead ?? 64) ? { ...s, head: s.head + 1 } : null;
+    if (s.phase === 'head')
+      return s.head < (this.g.maxHead ?? 64) ? { ...s, head: s.head + 1 } : null;
     const t: State = { ...s };
     for (let i = 0; i < piece.length; i++) if (!this.byte(t, piece[i])) return null;
     if (t.arg?.copy && t.val !== s.val && !this.g.sources.some((src) => src.includes(t.val)))
@@ -152,13 +162,19 @@ export class CallAcceptor {
       case 'lit':
         if (c !== t.lit[0]) return false;
         t.lit = t.lit.slice(1);
-        if (t.lit === '') t.phase = t.then;
+        if (t.lit === '') t.phase = t.next;
         return true;
       case 'name': {
         if (c === '"') {
           const k = this.g.tools.findIndex((x) => x.name === t.buf);
           if (k < 0) return false;
-          Object.assign(t, { tool: k, used: [], phase: 'lit', lit: ',"arguments":{', then: 'argsOpen' });
+          Object.assign(t, {
+            tool: k,
+            used: [],
+            phase: 'lit',
+            lit: ',"arguments":{',
+            next: 'argsOpen',
+          });
           return true;
         }
         const b = t.buf + c;
@@ -234,7 +250,7 @@ export class CallAcceptor {
   private close(t: State): boolean {
     const missing = this.g.tools[t.tool].args.some((a) => a.required && !t.used.includes(a.name));
     if (missing) return false;
-    Object.assign(t, { phase: 'lit', lit: '}', then: 'done', arg: null });
+    Object.assign(t, { phase: 'lit', lit: '}', next: 'done', arg: null });
     return true;
   }
 
@@ -286,7 +302,10 @@ export class CallAcceptor {
     }
     if (c === '\\') {
       // In a copy value, only when some escape then continues text that was shown.
-      if (copy && !Object.values(ESCAPES).some((e) => this.g.sources.some((x) => x.includes(t.val + e))))
+      if (
+        copy &&
+        !Object.values(ESCAPES).some((e) => this.g.sources.some((x) => x.includes(t.val + e)))
+      )
         return false;
       t.esc = 1;
       return true;
@@ -364,7 +383,9 @@ export function grammarFor(
       };
       const req = new Set(p.required ?? []);
       // With nothing shown, a copy value would have no text to take: the argument is free.
-      const copy = new Set(sources.some((x) => x.length > 0) ? (copyArgs[t.function.name] ?? []) : []);
+      const copy = new Set(
+        sources.some((x) => x.length > 0) ? (copyArgs[t.function.name] ?? []) : [],
+      );
       return {
         name: t.function.name,
         args: Object.entries(p.properties ?? {}).map(([name, v]) => ({

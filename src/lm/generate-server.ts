@@ -16,6 +16,8 @@
 // over it together (decode-shared.ts). A later request whose prompt starts with a segment
 // (the next turn of one of that group's rollouts) continues the block too: its own cache
 // gets only what follows, from the prefix cache where it can.
+
+import { CallAcceptor } from './call-grammar.js';
 import type { LoadedModel } from './checkpoint.js';
 import { BatchDecoder } from './decode-batch.js';
 import {
@@ -30,7 +32,6 @@ import {
   piecesFor,
   SHARED_PREFIX_MIN,
 } from './generate.js';
-import { CallAcceptor } from './call-grammar.js';
 import { PrefixCache } from './generate-prefix.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';

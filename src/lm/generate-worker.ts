@@ -18,10 +18,10 @@ import type { LoadedModel } from './checkpoint.js';
 import { weightsFingerprint } from './decode-batch.js';
 import {
   checkGenerateOptions,
-  piecesFor,
   type GenerateOptions,
   type GenerateResult,
   MAX_GROUP,
+  piecesFor,
 } from './generate.js';
 import { DEFAULT_PREFIX_CACHE_BYTES, type GenerationServer } from './generate-server.js';
 import type { WorkerRequest } from './generate-worker-main.js';

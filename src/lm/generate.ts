@@ -13,13 +13,14 @@
 // text) and `logprobs[k]` is log p(ids[k]) under softmax(logits / temperature) (temperature
 // 1 when greedy), top-p truncation not renormalised. Runs on the calling thread: to keep an
 // event loop free, use GenerationWorker (generate-worker.ts), which serves the same calls.
+
+import { CallAcceptor, type CallGrammar, tokenPieces } from './call-grammar.js';
 import type { LoadedModel } from './checkpoint.js';
 import { Decoder } from './decode.js';
 import { BatchDecoder } from './decode-batch.js';
 import { netFor } from './engine.js';
 import { stepKernels } from './kernels/default.js';
 import { refKernels } from './kernels/ref.js';
-import { CallAcceptor, type CallGrammar, tokenPieces } from './call-grammar.js';
 import { Rng } from './rng.js';
 import { sample, sampleDist } from './sample.js';
 

@@ -44,5 +44,8 @@ test('loopStop ends a greedy loop where it becomes one, in thread, in a group an
   } finally {
     await w.close();
   }
-  assert.throws(() => generate(model, prompt, { loopStop: 3 }), /loopStop must be 0 or an integer >= 4/);
+  assert.throws(
+    () => generate(model, prompt, { loopStop: 3 }),
+    /loopStop must be 0 or an integer >= 4/,
+  );
 });

@@ -196,7 +196,12 @@ test('cancelling a streamed local reply stops the worker sequence at once', asyn
   const loaded = loadCheckpoint(ckpt);
   const w = new GenerationWorker(loaded);
   try {
-    const m = localModelFrom(loaded, 'local:test', { worker: w, maxTokens: 3000, temperature: 0, loopStop: 0 });
+    const m = localModelFrom(loaded, 'local:test', {
+      worker: w,
+      maxTokens: 3000,
+      temperature: 0,
+      loopStop: 0,
+    });
     const ac = new AbortController();
     let pieces = 0;
     let abortedAt = 0;

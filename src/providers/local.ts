@@ -6,9 +6,9 @@
 // reply streams as the worker samples it (local-stream.ts); the request's signal stops the
 // worker's sequence.
 
+import { grammarFor } from '../lm/call-grammar.js';
 import type { LoadedModel } from '../lm/checkpoint.js';
 import type { GenerateOptions, GenerateResult, SamplingOptions } from '../lm/generate.js';
-import { grammarFor } from '../lm/call-grammar.js';
 import { checkGenerateOptions } from '../lm/generate.js';
 import { GenerationWorker, type StreamHooks } from '../lm/generate-worker.js';
 import { generate, loadCheckpoint } from '../lm/model.js';
