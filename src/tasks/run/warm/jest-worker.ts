@@ -3,8 +3,12 @@
 // runner does) with the script's arguments, in band. Each request is a whole jest run: a
 // new module registry per test file, the files read from disk again (the suite writes the
 // mutant there), only node's and jest's own start-up saved. Replies with jest's --json report.
+// A run ends as jest's process would: once nothing of the tests is left in the event loop; an
+// uncaught error until then crashes it (no report, as the spawned jest dies writing none),
+// and this worker exits after replying.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { guardRuns, idleHandles, untilIdle } from './idle.js';
 
 interface Req {
   /** The script's jest arguments (reporter and output flags already dropped). */
@@ -28,7 +32,9 @@ const { formatTestResults } = fromJest(
   createRequire(fromJest.resolve('@jest/core')).resolve('@jest/test-result'),
 ) as { formatTestResults(r: unknown): unknown };
 
-async function run(r: Req): Promise<unknown> {
+const guard = guardRuns();
+
+async function jestRun(r: Req): Promise<unknown> {
   const argv = await jest.buildArgv([
     ...r.args,
     ...(r.files ? ['--runTestsByPath', ...r.files] : []),
@@ -44,10 +50,40 @@ async function run(r: Req): Promise<unknown> {
   return formatTestResults(results);
 }
 
+// The idle worker's own handles, taken before its first run: what a run leaves running
+// keeps that run going until it ends (forever: a timeout, and the worker is replaced), as it
+// keeps a spawned jest from exiting; a later run never inherits it.
+let base: string[] | null = null;
+
+async function run(r: Req): Promise<void> {
+  base ??= await idleHandles();
+  const idle = base;
+  guard.crash = null;
+  let ended = false;
+  const crashed = new Promise<null>((ok) => {
+    guard.current = () => {
+      ended = true;
+      ok(null);
+    };
+  });
+  // jest-circus swaps these listeners for its own while a file runs and leaves its own in
+  // place when the file fails to load; each run starts with the worker's, as a new process.
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const own = events.map((e) => process.listeners(e as 'uncaughtException'));
+  const report = await Promise.race([jestRun(r), crashed]);
+  events.forEach((e, i) => {
+    process.removeAllListeners(e);
+    for (const l of own[i]) process.on(e as 'uncaughtException', l);
+  });
+  // What the tests left running (timers, sockets) runs out first, as before jest's exit.
+  if (report !== null) await untilIdle(idle, () => ended);
+  guard.current = null;
+  if (guard.crash !== null)
+    process.send?.({ crash: guard.crash, exiting: true }, () => process.exit(1));
+  else process.send?.({ report });
+}
+
 process.on('message', (msg: Req) => {
-  run(msg).then(
-    (res) => process.send?.({ report: res }),
-    (e) => process.send?.({ error: String((e as Error)?.message ?? e).slice(0, 500) }),
-  );
+  run(msg).catch((e) => guard.sendError(e));
 });
 process.send?.({ ready: true });

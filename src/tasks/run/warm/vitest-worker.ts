@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { keptThreads } from './vitest-pool.js';
 
 interface Req {
   args: string[];
@@ -25,8 +26,9 @@ interface TestModule {
 }
 interface Vitest {
   invalidateFile(path: string): void;
+  watcher: { invalidates: Set<string> };
   globTestSpecifications(): Promise<{ moduleId: string }[]>;
-  runTestFiles(files: string[]): Promise<{ testModules: TestModule[] }>;
+  runTestFiles(files: string[]): Promise<{ testModules: TestModule[]; unhandledErrors: unknown[] }>;
 }
 
 const cwd = process.cwd();
@@ -39,32 +41,44 @@ let vitest: Vitest | null = null;
 
 const STATUS: Record<string, string> = { passed: 'passed', failed: 'failed' };
 
-async function run(r: Req): Promise<unknown> {
+async function run(r: Req): Promise<{ crash?: string; testResults: unknown[] }> {
   if (!vitest) {
     const { options } = api.parseCLI(['vitest', ...r.args]);
     // A reporter with no hooks: nothing printed, results read from the API. Test files run
     // one at a time in one worker thread, as StrykerJS's vitest runner runs them (threads
     // start far faster than vitest's default forks; loopsmith runs one worker per core).
+    // The thread is kept from file to file and run to run (./vitest-pool.ts) unless
+    // LOOPSMITH_VITEST_KEEP=0 (then a new thread per file, as vitest's own threads pool).
     vitest = await api.createVitest(
       'test',
       {
         ...options,
         watch: false,
         reporters: [{}],
-        pool: 'threads',
+        pool: process.env.LOOPSMITH_VITEST_KEEP === '0' ? 'threads' : keptThreads,
         maxWorkers: 1,
         coverage: { enabled: false },
       },
       {},
     );
   }
-  for (const f of r.changed) vitest.invalidateFile(resolve(cwd, f));
+  for (const f of r.changed) {
+    vitest.invalidateFile(resolve(cwd, f));
+    // A kept thread holds the module's code: listed here, the thread drops it before the run
+    // (as vitest's watch mode does for changed files).
+    vitest.watcher.invalidates.add(resolve(cwd, f));
+  }
   const wanted = r.files
     ? r.files.map((f) => resolve(cwd, f))
     : (await vitest.globTestSpecifications()).map((s) => s.moduleId);
-  const { testModules } = await vitest.runTestFiles(wanted);
+  const { testModules, unhandledErrors } = await vitest.runTestFiles(wanted);
   const keep = new Set(wanted);
   return {
+    // An error no test caught fails `vitest run` (exit 1) whatever the tests say.
+    crash:
+      unhandledErrors.length > 0
+        ? String((unhandledErrors[0] as Error)?.message ?? unhandledErrors[0]).slice(0, 500)
+        : undefined,
     testResults: testModules
       .filter((m) => keep.has(m.moduleId))
       .map((m) => ({
@@ -90,7 +104,7 @@ async function run(r: Req): Promise<unknown> {
 
 process.on('message', (msg: Req) => {
   run(msg).then(
-    (res) => process.send?.({ report: res }),
+    ({ crash, ...res }) => process.send?.({ report: res, crash }),
     (e) => process.send?.({ error: String((e as Error)?.message ?? e).slice(0, 500) }),
   );
 });
