@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { guardRuns, idleHandles, untilIdle } from './idle.js';
+import { directRun } from './jest-direct.js';
 
 interface Req {
   /** The script's jest arguments (reporter and output flags already dropped). */
@@ -34,18 +35,20 @@ const { formatTestResults } = fromJest(
 
 const guard = guardRuns();
 
+const FLAGS = ['--ci', '--runInBand', '--silent', '--coverage=false', '--watchman=false'];
+const wholeArgs = (r: Req) => [...r.args, ...FLAGS];
+
 async function jestRun(r: Req): Promise<unknown> {
   const argv = await jest.buildArgv([
     ...r.args,
     ...(r.files ? ['--runTestsByPath', ...r.files] : []),
-    '--ci',
-    '--runInBand',
-    '--silent',
-    '--coverage=false',
-    '--watchman=false',
+    ...FLAGS,
   ]);
   // No reporter at all: the results come back through the API.
   argv.reporters = [];
+  // The whole suite's argv decides the kept context (its files are found once).
+  const report = await directRun(r.files ? await jest.buildArgv(wholeArgs(r)) : argv, r.files);
+  if (report !== null) return report;
   const { results } = await jest.runCLI(argv, [cwd]);
   return formatTestResults(results);
 }
