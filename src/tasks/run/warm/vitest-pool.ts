@@ -93,8 +93,3 @@ export const keptThreads = {
     };
   },
 };
-
-/** Ends the kept threads (the worker process is about to exit anyway). */
-export async function closeKeptThreads(): Promise<void> {
-  await Promise.all(idle.splice(0).map((t) => t.terminate()));
-}

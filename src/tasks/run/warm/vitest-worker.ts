@@ -4,6 +4,7 @@
 // into the working copy; the files a request names as changed are invalidated in vite's
 // module graph first, so the run transforms them again, as a new `vitest run` would. Replies
 // with the results in jest's --json shape (what the spawned vitest's JSON reporter writes).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +39,13 @@ const api = (await import(pathToFileURL(req.resolve('vitest/node')).href)) as {
   createVitest(mode: string, options: object, vite: object): Promise<Vitest>;
 };
 let vitest: Vitest | null = null;
+// Pools given as objects are vitest 4's API (earlier versions take a name or a file).
+const major = Number(
+  (
+    JSON.parse(readFileSync(req.resolve('vitest/package.json'), 'utf8')) as { version: string }
+  ).version.split('.')[0],
+);
+const keep = major >= 4 && process.env.LOOPSMITH_VITEST_KEEP !== '0';
 
 const STATUS: Record<string, string> = { passed: 'passed', failed: 'failed' };
 
@@ -47,15 +55,15 @@ async function run(r: Req): Promise<{ crash?: string; testResults: unknown[] }> 
     // A reporter with no hooks: nothing printed, results read from the API. Test files run
     // one at a time in one worker thread, as StrykerJS's vitest runner runs them (threads
     // start far faster than vitest's default forks; loopsmith runs one worker per core).
-    // The thread is kept from file to file and run to run (./vitest-pool.ts) unless
-    // LOOPSMITH_VITEST_KEEP=0 (then a new thread per file, as vitest's own threads pool).
+    // The thread is kept from file to file and run to run (./vitest-pool.ts, vitest 4 and
+    // later) unless LOOPSMITH_VITEST_KEEP=0 (a new thread per file, vitest's threads pool).
     vitest = await api.createVitest(
       'test',
       {
         ...options,
         watch: false,
         reporters: [{}],
-        pool: process.env.LOOPSMITH_VITEST_KEEP === '0' ? 'threads' : keptThreads,
+        pool: keep ? keptThreads : 'threads',
         maxWorkers: 1,
         coverage: { enabled: false },
       },
@@ -72,7 +80,7 @@ async function run(r: Req): Promise<{ crash?: string; testResults: unknown[] }> 
     ? r.files.map((f) => resolve(cwd, f))
     : (await vitest.globTestSpecifications()).map((s) => s.moduleId);
   const { testModules, unhandledErrors } = await vitest.runTestFiles(wanted);
-  const keep = new Set(wanted);
+  const asked = new Set(wanted);
   return {
     // An error no test caught fails `vitest run` (exit 1) whatever the tests say.
     crash:
@@ -80,7 +88,7 @@ async function run(r: Req): Promise<{ crash?: string; testResults: unknown[] }> 
         ? String((unhandledErrors[0] as Error)?.message ?? unhandledErrors[0]).slice(0, 500)
         : undefined,
     testResults: testModules
-      .filter((m) => keep.has(m.moduleId))
+      .filter((m) => asked.has(m.moduleId))
       .map((m) => ({
         name: m.moduleId,
         assertionResults: [...m.children.allTests()].map((t) => {
