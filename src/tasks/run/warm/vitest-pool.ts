@@ -26,6 +26,12 @@ const alive = new Set<Worker>();
 const idle: Worker[] = [];
 /** Runners waiting for the thread. */
 const waiters: (() => void)[] = [];
+/**
+ * Files a thread serves before it is replaced (bounds what a long generation accumulates in
+ * it). @default 1000 (LOOPSMITH_VITEST_FILES_PER_THREAD)
+ */
+const FILES_PER_THREAD = Number(process.env.LOOPSMITH_VITEST_FILES_PER_THREAD ?? 1000);
+const served = new WeakMap<Worker, number>();
 
 export const KEPT_POOL = 'loopsmith-kept-threads';
 
@@ -87,6 +93,13 @@ export const keptThreads = {
         const t = live();
         for (const [ev, cb] of attached.splice(0)) t.off(ev, cb);
         thread = null;
+        const n = (served.get(t) ?? 0) + 1;
+        served.set(t, n);
+        if (n >= FILES_PER_THREAD) {
+          // Its exit hands the turn to the next runner, which starts a new thread.
+          await t.terminate();
+          return;
+        }
         if (alive.has(t)) idle.push(t);
         waiters.shift()?.();
       },
