@@ -68,6 +68,7 @@ function startWarm(
 function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
   const kind = detected.runner;
   if (kind === 'jest' || kind === 'vitest') return kind;
+  if (kind === 'ava') return process.env.LOOPSMITH_WARM_AVA === '0' ? null : 'ava';
   const args = words(detected.segment ?? '');
   if (kind === 'tape') {
     const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };

@@ -198,8 +198,11 @@ export class SpawnSuite implements SuiteRunner {
             env,
             timeoutMs,
           );
+      // The test files the run took (ava leaves the file out of its titles when it runs one).
+      const ran =
+        narrowed && only ? [...new Set([...only].map(fileOf))].sort() : this.repo.testFiles;
       const parsed = runner
-        ? runner.parse(readReport(events), r.output, this.dir, this.repo.testFiles)
+        ? runner.parse(readReport(events), r.output, this.dir, ran)
         : pickParse(existsSync(events) ? readFileSync(events, 'utf8') : '', r.output, this.dir);
       const n = Object.keys(parsed.tests).length;
       this.lastOutput = r.output;

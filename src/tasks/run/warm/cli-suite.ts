@@ -16,9 +16,11 @@ import type { RepoSnapshot, TextEdit } from '../../types.js';
 import type { Reference, SuiteResult, SuiteRunner } from '../../validate.js';
 import { parseJest } from '../parse/json-reporters.js';
 import { type Parsed, parseNodeEvents } from '../parse/node-events.js';
+import { RUNNER_TABLE } from '../runners/index.js';
 import { parseReport } from '../runners/report.js';
 import { dropFlags, words } from '../runners/script.js';
-import { coveringIds, fileOf, relatedTests, Serial } from '../runners/select.js';
+import { coveringIds, fileOf, narrowCommand, relatedTests, Serial } from '../runners/select.js';
+import { parseAvaTap } from '../runners/tap-parse.js';
 import { writeFiles } from '../spawn.js';
 
 const WORKERS = {
@@ -27,17 +29,19 @@ const WORKERS = {
   tape: fileURLToPath(new URL('./tape-worker.js', import.meta.url)),
   uvu: fileURLToPath(new URL('./uvu-worker.js', import.meta.url)),
   'node:test': fileURLToPath(new URL('./node-test-worker.js', import.meta.url)),
+  ava: fileURLToPath(new URL('./ava-worker.js', import.meta.url)),
 };
 /** node's flags per worker: node:test's harness is reachable only through node's internals. */
 const EXEC_ARGV: Partial<Record<WarmKind, string[]>> = { 'node:test': ['--expose-internals'] };
 export type WarmKind = keyof typeof WORKERS;
 /** What each worker replies with, read into results. */
-const PARSE: Record<WarmKind, (report: unknown, root: string) => Parsed> = {
+const PARSE: Record<WarmKind, (report: unknown, root: string, testFiles: string[]) => Parsed> = {
   jest: (r, root) => parseJest(r as Parameters<typeof parseJest>[0], root),
   vitest: (r, root) => parseJest(r as Parameters<typeof parseJest>[0], root),
   tape: (r, root) => parseReport(String(r), root),
   uvu: (r, root) => parseReport(String(r), root),
   'node:test': (r, root) => parseNodeEvents(String(r), root),
+  ava: (r, _root, testFiles) => parseAvaTap(String(r), testFiles),
 };
 
 export interface WarmCliOptions {
@@ -144,6 +148,7 @@ export class WarmCliSuite implements SuiteRunner {
   }
 
   private request(
+    args: string[],
     files: string[] | null,
     changed: string[],
     timeoutMs: number,
@@ -168,7 +173,7 @@ export class WarmCliSuite implements SuiteRunner {
             if (res.exiting && this.child === child) this.child = null;
             resolve(res);
           });
-          child.send({ args: this.args, files, changed });
+          child.send({ args, files, changed });
         }),
     );
   }
@@ -178,7 +183,10 @@ export class WarmCliSuite implements SuiteRunner {
     this.refIds = Object.keys(ref.tests);
     if (this.options.select !== false)
       this.related = relatedTests(this.repo.files, this.repo.testFiles);
-    this.mutantTimeoutMs = Math.max(5000, 4 * refMs);
+    // ava ends a test that hangs by its own timeout (a failure, not a timeout): as long as
+    // the spawned run's, so that a hanging candidate gets ava's verdict there too.
+    this.mutantTimeoutMs =
+      this.options.kind === 'ava' ? (this.options.timeoutMs ?? 60_000) : Math.max(5000, 4 * refMs);
   }
 
   /**
@@ -207,6 +215,7 @@ export class WarmCliSuite implements SuiteRunner {
     const reference = Object.keys(overrides).length === 0 && only === null;
     try {
       const res = await this.request(
+        this.options.kind === 'ava' ? this.avaArgs(files) : this.args,
         files,
         [...Object.keys(overrides), ...this.restored],
         reference ? (this.options.timeoutMs ?? 60_000) : this.mutantTimeoutMs,
@@ -222,7 +231,8 @@ export class WarmCliSuite implements SuiteRunner {
           invalid: true,
         };
       const parsed = res.report
-        ? PARSE[this.options.kind](res.report, this.dir)
+        ? // ava leaves the file out of its titles when it runs one: name the files it ran.
+          PARSE[this.options.kind](res.report, this.dir, files ?? this.repo.testFiles)
         : { tests: {}, failures: {} };
       const n = Object.keys(parsed.tests).length;
       const failed = Object.values(parsed.tests).includes('fail');
@@ -242,6 +252,17 @@ export class WarmCliSuite implements SuiteRunner {
         else rmSync(join(this.dir, p), { force: true });
       }
     }
+  }
+
+  /**
+   * ava's argument words for a run: the spawned invocation's (`--tap` added), narrowed to
+   * `files` as the spawned path narrows it, so both runs select the same way.
+   */
+  private avaArgs(files: string[] | null): string[] {
+    const cmd = RUNNER_TABLE.ava.invocation(this.options.segment, '').cmd;
+    const ws = words((files && narrowCommand('ava', cmd, files, this.repo.files)) ?? cmd);
+    const at = ws.findIndex((w) => /(^|\/)ava(\.m?js)?$/.test(w.replace(/["']/g, '')));
+    return ws.slice(at + 1).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
   }
 
   /** Stops the worker and removes the copy. */
