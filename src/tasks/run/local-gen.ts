@@ -70,11 +70,17 @@ function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
   if (kind === 'jest' || kind === 'vitest') return kind;
   if (kind === 'ava') return process.env.LOOPSMITH_WARM_AVA === '0' ? null : 'ava';
   const args = words(detected.segment ?? '');
-  if (kind === 'tape') {
-    const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };
-    const esm = pkg.type === 'module' || repo.testFiles.some((f) => f.endsWith('.mjs'));
+  const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };
+  const esm = pkg.type === 'module' || repo.testFiles.some((f) => f.endsWith('.mjs'));
+  if (kind === 'tape')
     return esm || args.some((w) => w === '--import' || w.startsWith('--loader')) ? null : 'tape';
-  }
+  // tap: CommonJS test files (its worker requires them; LOOPSMITH_WARM_TAP=0 leaves the direct path).
+  if (kind === 'tap')
+    return esm ||
+      repo.testFiles.some((f) => /\.[cm]?tsx?$/.test(f)) ||
+      process.env.LOOPSMITH_WARM_TAP === '0'
+      ? null
+      : 'tap';
   if (kind === 'uvu') return args.some((w) => /^(-r|--require|-b|--bail)$/.test(w)) ? null : 'uvu';
   // node:test: plain `node --test [paths]` scripts, as for the direct path (LOOPSMITH_WARM_NODE=0
   // leaves the direct path only, for measuring).
@@ -181,6 +187,12 @@ async function checkDirect(
     );
 }
 
+/** How a node:test or tap test file loads its runner (the early guess of the test files). */
+const RUNNER_IMPORT: Partial<Record<string, RegExp>> = {
+  'node:test': /\b(require\(\s*|from\s+)['"](node:)?test['"]/,
+  tap: /\b(require\(\s*|from\s+)['"]tap['"]/,
+};
+
 const DISAGREE =
   'warm run disagrees with the spawned reference run; validating by spawning (slower)\n';
 
@@ -218,7 +230,11 @@ async function earlyReference(
 }
 
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
-export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGenerator<LocalChunk> {
+export async function* localChunks(
+  spec: GenSpec,
+  skip: Set<number>,
+  speculate = true,
+): AsyncGenerator<LocalChunk> {
   const dir = resolve(spec.source);
   const repo: RepoSnapshot = loadLocalRepo(dir, { testCmd: spec.testCmd });
   const detected = detectRunner(repo.files, spec.testCmd, spec.runner);
@@ -261,7 +277,14 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
   let testIds: string[] = [];
   try {
     let ref: Reference;
-    const early = detected.runner === 'node:test' ? null : await earlyReference(warmSuites);
+    // node:test and tap workers are told the test files: early, the files that load the runner
+    // (the spawned reference then decides whether those were the right ones).
+    const guess = RUNNER_IMPORT[detected.runner];
+    if (guess && speculate)
+      for (const w of warmSuites)
+        if (w instanceof WarmCliSuite)
+          w.useFiles(repo.testFiles.filter((f) => guess.test(repo.files[f] ?? '')).sort());
+    const early = speculate ? await earlyReference(warmSuites) : null;
     if (early) {
       ref = early.ref;
       suites = warmSuites;
@@ -389,6 +412,6 @@ export async function* localChunks(spec: GenSpec, skip: Set<number>): AsyncGener
     }
   }
   // The warm workers disagreed with the spawned reference after all: nothing was handed out
-  // yet, so everything starts again by spawning (the reference runs once more).
-  if (fallback) yield* localChunks({ ...spec, warm: 'none' }, skip);
+  // yet, so everything starts again the checked way (the reference runs once more).
+  if (fallback) yield* localChunks(spec, skip, false);
 }

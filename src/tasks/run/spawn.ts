@@ -255,10 +255,8 @@ export class SpawnSuite implements SuiteRunner {
           };
       rmSync(one, { force: true });
       const r = await runCommand(`node ${sh(f)}`, this.dir, fileEnv, left);
-      if (tap) {
-        const body = r.output.replace(/^TAP version \d+\n/, '').replace(/\n$/, '');
-        out += `# Subtest: ${f}\n${body.replace(/^/gm, '    ')}\n${r.exitCode === 0 ? 'ok' : 'not ok'} ${i + 1} - ${f}\n`;
-      } else {
+      if (tap) out += tapSubtest(f, i, r.output, r.exitCode === 0);
+      else {
         out += r.output;
         appendFileSync(events, readReport(one));
       }
@@ -273,6 +271,17 @@ export class SpawnSuite implements SuiteRunner {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** One tap test file's output nested under its name, as tap's CLI prints it. */
+export function tapSubtest(file: string, i: number, output: string, ok: boolean): string {
+  const body = output.replace(/^TAP version \d+\n/, '').replace(/\n$/, '');
+  return `# Subtest: ${file}\n${body.replace(/^/gm, '    ')}\n${ok ? 'ok' : 'not ok'} ${i + 1} - ${file}\n`;
+}
+
+/** tap test files run one by one, their outputs nested as tap's CLI prints them. */
+export function tapRuns(runs: { file: string; output: string; exitCode: number | null }[]): string {
+  return `TAP version 14\n${runs.map((r, i) => tapSubtest(r.file, i, r.output, r.exitCode === 0)).join('')}1..${runs.length}\n`;
 }
 
 /**

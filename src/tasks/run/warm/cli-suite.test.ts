@@ -1,5 +1,5 @@
-// The warm jest, vitest, tape, uvu, node:test and ava paths against spawning `jest` /
-// `vitest run` / `tape` / `uvu` / `node --test` / `ava`: on the per-runner library fixture (three test files), the warm worker's reference equals the spawned one, a candidate's first run takes
+// The warm jest, vitest, tape, uvu, node:test, ava and tap paths against spawning `jest` /
+// `vitest run` / `tape` / `uvu` / `node --test` / `ava` / `tap`: on the per-runner library fixture (three test files), the warm worker's reference equals the spawned one, a candidate's first run takes
 // only the test file that imports its module, and candidates validate to the same F2P and
 // P2P through the warm worker (test-file selection on) as by spawning the runner for every run.
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const missing = (pkg: string) =>
   existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
 
 describe('WarmCliSuite', () => {
-  for (const kind of ['jest', 'vitest', 'tape', 'uvu', 'node:test', 'ava'] as const)
+  for (const kind of ['jest', 'vitest', 'tape', 'uvu', 'node:test', 'ava', 'tap'] as const)
     it(`validates candidates like spawning ${kind} does`, {
       skip: kind !== 'node:test' && missing(kind),
     }, async () => {
@@ -36,7 +36,7 @@ describe('WarmCliSuite', () => {
         });
         try {
           const sref = await referenceRun(spawn);
-          if (kind === 'node:test')
+          if (kind === 'node:test' || kind === 'tap')
             warm.useFiles(['test/list.test.js', 'test/num.test.js', 'test/text.test.js']);
           const w = await warm.run({}, null);
           assert.deepEqual(w.tests, sref.tests);
@@ -47,7 +47,7 @@ describe('WarmCliSuite', () => {
           // Candidates of lib/num.js: one run of jest each way costs seconds here.
           const cands = bugCandidates(repo, new Rng(3), { maxPerKind: 2 })
             .filter((c) => c.file === 'lib/num.js')
-            .slice(0, kind === 'jest' || kind === 'vitest' || kind === 'ava' ? 3 : 6);
+            .slice(0, ['jest', 'vitest', 'ava', 'tap'].includes(kind) ? 3 : 6);
           assert.ok(cands.length >= 2, `only ${cands.length} candidates`);
           let kept = 0;
           for (const c of cands) {

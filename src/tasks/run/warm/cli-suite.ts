@@ -8,7 +8,7 @@
 // the test files that import its file (./runners/select.ts); a kept task's confirming run
 // is the whole suite.
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,9 @@ import { RUNNER_TABLE } from '../runners/index.js';
 import { parseReport } from '../runners/report.js';
 import { dropFlags, words } from '../runners/script.js';
 import { coveringIds, fileOf, narrowCommand, relatedTests, Serial } from '../runners/select.js';
-import { parseAvaTap } from '../runners/tap-parse.js';
-import { writeFiles } from '../spawn.js';
+import { parseAvaTap, parseNodeTap } from '../runners/tap-parse.js';
+import { tapRuns, writeFiles } from '../spawn.js';
+import type { TapFileRun } from './tap-worker.js';
 
 const WORKERS = {
   jest: fileURLToPath(new URL('./jest-worker.js', import.meta.url)),
@@ -30,6 +31,7 @@ const WORKERS = {
   uvu: fileURLToPath(new URL('./uvu-worker.js', import.meta.url)),
   'node:test': fileURLToPath(new URL('./node-test-worker.js', import.meta.url)),
   ava: fileURLToPath(new URL('./ava-worker.js', import.meta.url)),
+  tap: fileURLToPath(new URL('./tap-worker.js', import.meta.url)),
 };
 /** node's flags per worker: node:test's harness is reachable only through node's internals. */
 const EXEC_ARGV: Partial<Record<WarmKind, string[]>> = { 'node:test': ['--expose-internals'] };
@@ -42,6 +44,7 @@ const PARSE: Record<WarmKind, (report: unknown, root: string, testFiles: string[
   uvu: (r, root) => parseReport(String(r), root),
   'node:test': (r, root) => parseNodeEvents(String(r), root),
   ava: (r, _root, testFiles) => parseAvaTap(String(r), testFiles),
+  tap: (r, root) => parseNodeTap(tapRuns(r as TapFileRun[]), root),
 };
 
 export interface WarmCliOptions {
@@ -57,6 +60,15 @@ export interface WarmCliOptions {
   select?: boolean;
 }
 
+/** A worker's reply to a run; `rest` are test files it had no time for (it died first). */
+type Reply = {
+  report?: unknown;
+  error?: string;
+  crash?: string | null;
+  exiting?: boolean;
+  rest?: string[];
+};
+
 export class WarmCliSuite implements SuiteRunner {
   readonly confirmAll = true;
   readonly dir: string;
@@ -69,6 +81,8 @@ export class WarmCliSuite implements SuiteRunner {
   private mutantTimeoutMs: number;
   /** The whole suite's test files when the worker cannot find them itself (node:test). */
   private allFiles: string[] | null = null;
+  /** Where a dying worker writes what its run did (LOOPSMITH_WARM_LAST). */
+  private readonly last: string;
   /** Files put back after the last run (vitest must transform them again too). */
   private restored: string[] = [];
 
@@ -77,6 +91,7 @@ export class WarmCliSuite implements SuiteRunner {
     private readonly options: WarmCliOptions,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `loopsmith-${options.kind}-`));
+    this.last = `${this.dir}.last.json`;
     writeFiles(this.dir, repo.files);
     const nm = join(options.nodeModulesFrom, 'node_modules');
     if (existsSync(nm)) symlinkSync(nm, join(this.dir, 'node_modules'));
@@ -88,8 +103,7 @@ export class WarmCliSuite implements SuiteRunner {
     if (options.kind === 'vitest' && /^(run|watch|dev)$/.test(rest[0] ?? '')) rest.shift();
     const unquote = (w: string) => w.replace(/^(["'])(.*)\1$/, '$2');
     // tape and uvu print TAP or text whatever their flags: every argument is kept.
-    if (options.kind === 'tape' || options.kind === 'uvu' || options.kind === 'node:test')
-      this.args = rest.map(unquote);
+    if (['tape', 'uvu', 'node:test', 'tap'].includes(options.kind)) this.args = rest.map(unquote);
     else
       this.args = dropFlags(
         rest,
@@ -119,7 +133,13 @@ export class WarmCliSuite implements SuiteRunner {
         ...process.execArgv.filter((a) => !a.startsWith('--test')),
         ...(EXEC_ARGV[this.options.kind] ?? []),
       ],
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, CI: '1', FORCE_COLOR: '0' },
+      env: {
+        ...process.env,
+        NODE_TEST_CONTEXT: undefined,
+        CI: '1',
+        FORCE_COLOR: '0',
+        LOOPSMITH_WARM_LAST: this.last,
+      },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     this.child = child;
@@ -152,7 +172,7 @@ export class WarmCliSuite implements SuiteRunner {
     files: string[] | null,
     changed: string[],
     timeoutMs: number,
-  ): Promise<{ report?: unknown; error?: string; crash?: string | null } | null> {
+  ): Promise<Reply | null> {
     return this.live().then(
       (child) =>
         new Promise((resolve) => {
@@ -160,15 +180,31 @@ export class WarmCliSuite implements SuiteRunner {
             resolve({ error: 'the runner worker exits at start' });
             return;
           }
+          rmSync(this.last, { force: true });
           const timer = setTimeout(() => {
             child.removeAllListeners('message');
+            child.off('exit', died);
             child.kill('SIGKILL');
             this.start();
             resolve(null);
           }, timeoutMs);
-          type Res = { report?: unknown; error?: string; crash?: string; exiting?: boolean };
-          child.once('message', (res: Res) => {
+          // A worker killed by an uncaught error mid-run (as its process would be) may have
+          // left what it ran in `last` (the tap worker does); otherwise the run reports nothing.
+          const died = () => {
             clearTimeout(timer);
+            child.removeAllListeners('message');
+            let res: Reply = { error: 'the runner worker exited during the run' };
+            try {
+              res = JSON.parse(readFileSync(this.last, 'utf8')) as Reply;
+            } catch {
+              // no last words
+            }
+            resolve(res);
+          };
+          child.once('exit', died);
+          child.once('message', (res: Reply) => {
+            clearTimeout(timer);
+            child.off('exit', died);
             // The worker ends itself after this reply: the next run starts a new one.
             if (res.exiting && this.child === child) this.child = null;
             resolve(res);
@@ -190,11 +226,12 @@ export class WarmCliSuite implements SuiteRunner {
   }
 
   /**
-   * node:test: the test files a whole-suite run runs (the spawned reference's files, as the
-   * direct path takes them); the worker does not search for them as `node --test` does.
+   * node:test and tap: the test files a whole-suite run runs (the spawned reference's files,
+   * as the direct path takes them); their workers do not search for them as the runners do.
+   * The other workers find them from the script's arguments.
    */
   useFiles(files: string[]): void {
-    this.allFiles = files;
+    if (this.options.kind === 'node:test' || this.options.kind === 'tap') this.allFiles = files;
   }
 
   covering(file: string, _edits: TextEdit[]): Set<string> | null {
@@ -214,12 +251,28 @@ export class WarmCliSuite implements SuiteRunner {
     const files = only ? [...new Set([...only].map(fileOf))].sort() : this.allFiles;
     const reference = Object.keys(overrides).length === 0 && only === null;
     try {
-      const res = await this.request(
+      const timeoutMs = reference ? (this.options.timeoutMs ?? 60_000) : this.mutantTimeoutMs;
+      const changed = [...Object.keys(overrides), ...this.restored];
+      let res = await this.request(
         this.options.kind === 'ava' ? this.avaArgs(files) : this.args,
         files,
-        [...Object.keys(overrides), ...this.restored],
-        reference ? (this.options.timeoutMs ?? 60_000) : this.mutantTimeoutMs,
+        changed,
+        timeoutMs,
       );
+      // tap: the files after the one that died run on a new worker, as their own processes
+      // would have run anyway.
+      while (res && Array.isArray(res.report) && res.rest && res.rest.length > 0) {
+        const more = await this.request(this.args, res.rest, changed, timeoutMs);
+        if (!more || !Array.isArray(more.report)) {
+          res = more;
+          break;
+        }
+        res = {
+          report: [...res.report, ...more.report],
+          crash: res.crash ?? more.crash,
+          rest: more.rest,
+        };
+      }
       const durationMs = performance.now() - t0;
       if (res === null)
         return {
@@ -269,5 +322,6 @@ export class WarmCliSuite implements SuiteRunner {
   dispose(): void {
     this.child?.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.last, { force: true });
   }
 }
