@@ -28,7 +28,15 @@ describe('WarmCliSuite', () => {
       try {
         const repo = loadLocalRepo(dir);
         const detected = detectRunner(repo.files, undefined);
-        const spawn = new SpawnSuite(repo, { nodeModulesFrom: dir, runner: detected });
+        // ava's 10 s inactivity timeout fires on a loaded machine (and ava 7's TAP reporter
+        // then throws): give both paths a long one.
+        if (kind === 'ava') detected.segment = 'ava --timeout=120s';
+        // tap's CLI takes seconds per run, minutes when niced on a loaded machine.
+        const spawn = new SpawnSuite(repo, {
+          nodeModulesFrom: dir,
+          runner: detected,
+          timeoutMs: 300_000,
+        });
         const warm = new WarmCliSuite(repo, {
           kind,
           nodeModulesFrom: dir,
