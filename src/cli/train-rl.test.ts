@@ -160,3 +160,54 @@ test('bad flags and a missing checkpoint: one line, exit 2', () => {
   assert.equal(c.status, 2);
   assert.match(c.stderr, /^loopsmith train rl: --tasks .*: no eval-split tasks matching stage=9/);
 });
+
+test('--teacher-start: train rollouts begin with the teacher turns before its edit, trained on the policy only', async () => {
+  const teacher = join(dir, 'teacher');
+  const t = spawnSync(
+    process.execPath,
+    [CLI, 'rollout', '--tasks', tasks, '--model', 'oracle', '--out', teacher, '--sandbox', SANDBOX],
+    { encoding: 'utf8', env: { ...process.env, LOOPSMITH_QUIET: '1' }, timeout: 120_000 },
+  );
+  assert.equal(t.status, 0, t.stderr);
+  const taught = new Map(
+    (await readRecords(teacher)).map((r) => [r.taskId, r.trajectory.messages] as const),
+  );
+  const out = join(dir, 'started');
+  const r = cli([
+    ...['--from', ckpt, '--tasks', tasks, '--out', out, '--steps', '1', '--group', '2'],
+    ...['--tasks-per-step', '1', '--max-turns', '6', '--call-tokens', '16', '--eval-tasks', '1'],
+    ...['--sandbox', SANDBOX, '--teacher-start', teacher],
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const recs = await readRecords(join(out, 'rollouts', 'step-1'));
+  assert.equal(recs.length, 2);
+  for (const rec of recs) {
+    const mine = rec.trajectory.messages.filter((m) => m.role === 'assistant');
+    const his = (taught.get(rec.taskId) ?? []).filter((m) => m.role === 'assistant');
+    const at = his.findIndex((m) =>
+      (m as { tool_calls?: { function: { name: string } }[] }).tool_calls?.some(
+        (c) => c.function.name === 'edit' || c.function.name === 'write',
+      ),
+    );
+    assert.ok(at >= 1, 'the oracle reads before it edits');
+    assert.deepEqual(mine.slice(0, at), his.slice(0, at));
+    // The replayed turns are prompt: no token ids; the policy's turns have them.
+    const turns = rec.trajectory.turns;
+    assert.ok(turns.slice(0, at).every((x) => x.tokens === undefined));
+    const calls = turns.map((x) => x.tokens).filter((x) => x !== undefined);
+    assert.equal(calls.length, turns.length - at);
+    const rows = callRows('x', calls, emptyReport());
+    const sampled = rows.flatMap((row) => row.ids.filter((_, i) => row.mask[i] === 1));
+    assert.deepEqual(sampled, calls.flatMap((c) => c.completionIds));
+  }
+  // Held-out rollouts start from the first turn.
+  const held = await readRecords(join(out, 'eval', 'step-0'));
+  assert.ok(held.every((x) => x.trajectory.turns[0].tokens !== undefined));
+  const bad = cli([
+    ...['--from', ckpt, '--tasks', tasks, '--out', join(dir, 'e6')],
+    ...['--teacher-start', join(dir, 'no-such-run')],
+  ]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^loopsmith train rl: --teacher-start .*no-such-run is not a rollout run directory/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+});

@@ -90,6 +90,16 @@ export function registerTrainRl(train: Command): void {
     .option('--concurrency <n>', 'episodes at once', int('--concurrency', 1), d.concurrency)
     .option('--sandbox <kind>', 'bwrap or none', d.sandbox)
     .option('--seed <n>', 'seed of task order and sampling', int('--seed', 0), d.seed)
+    .option(
+      '--teacher-start <dir>',
+      "teacher rollout run: train rollouts start after the teacher's turns before its first edit",
+    )
+    .option(
+      '--teacher-back <n>',
+      'with --teacher-start: the policy takes over n teacher turns earlier',
+      int('--teacher-back', 0),
+      d.teacherBack,
+    )
     .action(async (o: RlConfig) => {
       if (o.sandbox !== 'bwrap' && o.sandbox !== 'none')
         fail(`--sandbox must be bwrap or none, got "${o.sandbox}"`, 2);

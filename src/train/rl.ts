@@ -20,6 +20,7 @@ import type { RolloutRecord } from '../gym/rollout.js';
 import { type LoadedModel, loadCheckpoint, loadTrainState } from '../lm/checkpoint.js';
 import { GenerationWorker } from '../lm/generate-worker.js';
 import { Trainer } from '../lm/trainer.js';
+import type { AssistantMessage } from '../messages.js';
 import { localModelFrom } from '../providers/local.js';
 import { atomicWrite, Progress } from './progress.js';
 import { gymEnv, type RlEnv } from './rl-env.js';
@@ -27,6 +28,7 @@ import { Frontier } from './rl-frontier.js';
 import { buildGroups, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
 import { GroupSampler } from './rl-sampler.js';
+import { startedModel, teacherStarts } from './rl-start.js';
 import { type RlState, recoverBest, saveBest, stateFor, writeState } from './rl-state.js';
 import { rlUpdate } from './rl-update.js';
 import {
@@ -84,6 +86,13 @@ export interface RlConfig {
   sandbox: 'bwrap' | 'none';
   /** Seeds task order and sampling. @default 0 */
   seed: number;
+  /**
+   * Teacher rollout run directory: train rollouts start after the teacher's turns before
+   * its first edit (rl-start.ts). @default undefined (every rollout from the first turn)
+   */
+  teacherStart?: string;
+  /** With teacherStart: the policy takes over this many teacher turns earlier. @default 0 */
+  teacherBack: number;
 }
 
 export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
@@ -104,6 +113,7 @@ export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
   concurrency: 2,
   sandbox: 'bwrap',
   seed: 0,
+  teacherBack: 0,
 };
 
 export interface RlOptions {
@@ -227,6 +237,13 @@ export async function runRl(
     atomicWrite(join(out, 'metrics.jsonl'), '');
   }
   const frontier = new Frontier(env.train, st.frontier, { revisitAfter: cfg.revisitAfter });
+  const starts = cfg.teacherStart
+    ? await teacherStarts(resolve(cfg.teacherStart), cfg.teacherBack)
+    : new Map<string, AssistantMessage[]>();
+  if (cfg.teacherStart)
+    log(
+      `rl: ${starts.size} train tasks start after the teacher's turns (${cfg.teacherBack} before its first edit)`,
+    );
   const evalIds = env.eval.slice(0, cfg.evalTasks);
   // One generation thread for the live policy, shared by every rollout (it re-syncs the
   // weights after each update); generation does not block the harness's event loop.
@@ -242,8 +259,8 @@ export async function runRl(
     // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
     const policy =
       (tag: string, temperature = 1, group?: GroupSampler) =>
-      (taskId: string, k: number, seed: number) =>
-        localModelFrom(model, `local:rl-${tag}`, {
+      (taskId: string, k: number, seed: number) => {
+        const m = localModelFrom(model, `local:rl-${tag}`, {
           temperature,
           topP: 1,
           maxTokens: cfg.callTokens,
@@ -251,6 +268,10 @@ export async function runRl(
           worker: gen,
           ...(group ? { generate: group.hook(taskId, k) } : {}),
         });
+        // Only train rollouts (those with a group) may start after the teacher's turns.
+        const prefix = group ? starts.get(taskId) : undefined;
+        return prefix ? startedModel(prefix, m) : m;
+      };
     const heldout = async (step: number): Promise<number> => {
       const recs = await env.run(evalIds, {
         outDir: join(out, 'eval', `step-${step}`),
