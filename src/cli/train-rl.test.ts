@@ -165,8 +165,12 @@ test('--teacher-start: train rollouts begin with the teacher turns before its ed
   const teacher = join(dir, 'teacher');
   const t = spawnSync(
     process.execPath,
-    [CLI, 'rollout', '--tasks', tasks, '--model', 'oracle', '--out', teacher, '--sandbox', SANDBOX],
-    { encoding: 'utf8', env: { ...process.env, LOOPSMITH_QUIET: '1' }, timeout: 120_000 },
+    [
+      ...[CLI, 'rollout', '--tasks', tasks, '--model', 'oracle', '--out', teacher],
+      // The first four are the train split, all RL may pick.
+      ...['--limit', '4', '--concurrency', '2', '--sandbox', SANDBOX],
+    ],
+    { encoding: 'utf8', env: { ...process.env, LOOPSMITH_QUIET: '1' }, timeout: 300_000 },
   );
   assert.equal(t.status, 0, t.stderr);
   const taught = new Map(
@@ -198,7 +202,10 @@ test('--teacher-start: train rollouts begin with the teacher turns before its ed
     assert.equal(calls.length, turns.length - at);
     const rows = callRows('x', calls, emptyReport());
     const sampled = rows.flatMap((row) => row.ids.filter((_, i) => row.mask[i] === 1));
-    assert.deepEqual(sampled, calls.flatMap((c) => c.completionIds));
+    assert.deepEqual(
+      sampled,
+      calls.flatMap((c) => c.completionIds),
+    );
   }
   // Held-out rollouts start from the first turn.
   const held = await readRecords(join(out, 'eval', 'step-0'));
@@ -208,6 +215,9 @@ test('--teacher-start: train rollouts begin with the teacher turns before its ed
     ...['--teacher-start', join(dir, 'no-such-run')],
   ]);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^loopsmith train rl: --teacher-start .*no-such-run is not a rollout run directory/);
+  assert.match(
+    bad.stderr,
+    /^loopsmith train rl: --teacher-start .*no-such-run is not a rollout run directory/,
+  );
   assert.equal(bad.stderr.trim().split('\n').length, 1);
 });

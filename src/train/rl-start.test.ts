@@ -68,7 +68,13 @@ const dir = mkdtempSync(join(tmpdir(), 'rl-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 function record(run: string, task: string, k: number, resolved: boolean, messages: Message[]) {
   mkdirSync(join(run, 'rollouts', task), { recursive: true });
-  const rec = { format: 'loopsmith.rollout/1', taskId: task, k, grade: { resolved }, trajectory: { messages } };
+  const rec = {
+    format: 'loopsmith.rollout/1',
+    taskId: task,
+    k,
+    grade: { resolved },
+    trajectory: { messages },
+  };
   writeFileSync(join(run, 'rollouts', task, `${k}.json`), JSON.stringify(rec));
 }
 
