@@ -331,6 +331,7 @@ export async function runPipeline(o: PipelineOptions): Promise<SummaryRow[]> {
           steps: P.rl.steps,
           group: P.rl.group,
           tasksPerStep: P.rl.tasksPerStep,
+          ...(P.rl.teacherStart ? { teacherStart: t('teacher-s1') } : {}),
           maxTurns: P.evalMaxTurns,
           evalTasks: P.quickEvalRepos,
           evalEvery: Math.max(1, P.rl.steps),

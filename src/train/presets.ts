@@ -47,7 +47,12 @@ export interface Preset {
   mid2: { s1: StageSteps; s2: StageSteps };
   /** On-policy correction after mid2 phase 1: student-led episodes on train tasks, expert labels. */
   dagger: { tasks: number; beta: number; maxTurns: number } & StageSteps;
-  rl: { steps: number; group: number; tasksPerStep: number };
+  /**
+   * teacherStart: train rollouts begin after the teacher's turns before its first edit
+   * (rl-start.ts), where a policy that resolves nothing from the first turn can still be
+   * rewarded; held-out rollouts always start from the first turn.
+   */
+  rl: { steps: number; group: number; tasksPerStep: number; teacherStart: boolean };
   /** Eval episodes: turn limit and which stages get the full held-out suite. */
   evalMaxTurns: number;
   /** Stages evaluated on a smaller quick suite (repos) before the final full one. */
@@ -84,7 +89,7 @@ export const PRESETS: Record<string, Preset> = {
       s2: { steps: 2, batch: 1, seq: 2047, lr: 3e-3 },
     },
     dagger: { tasks: 2, beta: 0.5, maxTurns: 3, steps: 2, batch: 1, seq: 2047, lr: 2e-3 },
-    rl: { steps: 1, group: 2, tasksPerStep: 1 },
+    rl: { steps: 1, group: 2, tasksPerStep: 1, teacherStart: true },
     evalMaxTurns: 3,
     quickEvalRepos: 1,
     curvePoints: 2,
@@ -118,7 +123,7 @@ export const PRESETS: Record<string, Preset> = {
       s2: { steps: 40, batch: 4, seq: 2047, lr: 1e-3 },
     },
     dagger: { tasks: 60, beta: 0.5, maxTurns: 10, steps: 60, batch: 4, seq: 2047, lr: 1.5e-3 },
-    rl: { steps: 2, group: 4, tasksPerStep: 2 },
+    rl: { steps: 2, group: 4, tasksPerStep: 2, teacherStart: true },
     evalMaxTurns: 10,
     quickEvalRepos: 12,
     curvePoints: 4,
@@ -148,7 +153,7 @@ export const PRESETS: Record<string, Preset> = {
       s2: { steps: 200, batch: 4, seq: 2048, lr: 1e-3 },
     },
     dagger: { tasks: 100, beta: 0.5, maxTurns: 12, steps: 100, batch: 4, seq: 2048, lr: 1e-3 },
-    rl: { steps: 4, group: 8, tasksPerStep: 2 },
+    rl: { steps: 4, group: 8, tasksPerStep: 2, teacherStart: true },
     evalMaxTurns: 12,
     quickEvalRepos: 30,
     curvePoints: 4,
