@@ -88,6 +88,10 @@ export function registerEval(program: Command): void {
       nonNeg('--temperature'),
     )
     .option('--top-p <p>', 'nucleus sampling mass', nonNeg('--top-p'))
+    .option(
+      '--no-strict',
+      'local models: sample tool calls without the call grammar (strict calls are the default)',
+    )
     .option('--base-url <url>', 'OpenAI-compatible endpoint for HTTP models')
     .option('--concurrency <c>', 'rollouts at once', posInt('--concurrency'), 1)
     .option('--max-turns <n>', 'harness turn limit', posInt('--max-turns'))
@@ -130,7 +134,11 @@ export function registerEval(program: Command): void {
         baseUrl: f.baseUrl,
         temperature,
         seed,
-        ...(f.topP !== undefined ? { local: { topP: f.topP }, extraBody: { top_p: f.topP } } : {}),
+        local: {
+          ...(f.topP !== undefined ? { topP: f.topP } : {}),
+          ...(f.strict === false ? { strict: false } : {}),
+        },
+        ...(f.topP !== undefined ? { extraBody: { top_p: f.topP } } : {}),
       });
       if (oracle === undefined)
         await createModel(f.model, specOpts(0))

@@ -112,6 +112,10 @@ export function registerGym(program: Command): void {
     )
     .option('--temperature <t>', 'sampling temperature of local models, 0 = greedy (default 0)')
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default 1)')
+    .option(
+      '--no-strict',
+      'local models: sample tool calls without the call grammar (strict calls are the default)',
+    )
     .option('--max-turns <n>', 'harness turn limit', posInt('--max-turns'))
     .option('--max-tokens <n>', 'harness token budget', posInt('--max-tokens'))
     .option('--timeout <sec>', 'harness wall-clock limit per rollout', posInt('--timeout'))
@@ -137,7 +141,11 @@ export function registerGym(program: Command): void {
     .action(async (f) => {
       let sampling: ReturnType<typeof parseSamplingFlags>;
       try {
-        sampling = parseSamplingFlags({ temperature: f.temperature, topP: f.topP });
+        sampling = parseSamplingFlags({
+          temperature: f.temperature,
+          topP: f.topP,
+          strict: f.strict,
+        });
       } catch (e) {
         usage('rollout', (e as Error).message);
       }

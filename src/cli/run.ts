@@ -70,6 +70,10 @@ export function registerRun(program: Command): void {
     .option('--sandbox <kind>', 'bwrap (default) or none (no isolation: commands run on the host)')
     .option('--temperature <t>', 'sampling temperature, 0 = greedy (default 0)')
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default 1)')
+    .option(
+      '--no-strict',
+      'local models: sample tool calls without the call grammar (strict calls are the default)',
+    )
     .option('--seed <n>', 'sampling seed of local models (default 0)')
     .option(
       '--yes',

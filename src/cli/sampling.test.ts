@@ -74,6 +74,15 @@ test('loopsmith run passes --temperature/--top-p/--seed to the local model; bad 
   assert.deepEqual(s1again.ids(), s1.ids());
   assert.notDeepEqual(s1.ids(), a.ids());
   assert.notDeepEqual(s2.ids(), s1.ids());
+  // Strict calls by default: even an untrained model's reply is a call of one of the tools.
+  const traj = (tag: string) => JSON.parse(readFileSync(join(dir, `${tag}.json`), 'utf8'));
+  const reply = traj('greedy-a').messages.find((m: { role: string }) => m.role === 'assistant');
+  const names = traj('greedy-a').tools.map((t: { function: { name: string } }) => t.function.name);
+  assert.equal(reply.tool_calls?.length, 1);
+  assert.ok(names.includes(reply.tool_calls[0].function.name), reply.tool_calls[0].function.name);
+  assert.equal(samplingSpecOptions(parseSamplingFlags({ strict: false })).local?.strict, false);
+  const free = run('free', ['--no-strict']);
+  assert.notDeepEqual(free.ids(), a.ids());
   for (const flags of [
     ['--temperature', '-1'],
     ['--top-p', '2'],

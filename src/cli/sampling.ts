@@ -12,6 +12,8 @@ export interface SamplingFlags {
   topP?: number;
   /** Base sampling seed (local models: call k of a run samples with seed + k). Local default 0. */
   seed?: number;
+  /** false with --no-strict: local models sample tool calls without the call grammar. */
+  strict?: boolean;
 }
 
 /** Validates the raw flag strings; throws a one-line message naming the flag. */
@@ -19,8 +21,10 @@ export function parseSamplingFlags(f: {
   temperature?: string;
   topP?: string;
   seed?: string | number;
+  strict?: boolean;
 }): SamplingFlags {
   const out: SamplingFlags = {};
+  if (f.strict === false) out.strict = false;
   if (f.temperature !== undefined) {
     const t = Number(f.temperature);
     if (!(f.temperature.trim() !== '' && Number.isFinite(t) && t >= 0))
@@ -46,6 +50,11 @@ export function samplingSpecOptions(s: SamplingFlags, seed?: number): ModelSpecO
   return {
     ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
     ...(s.topP !== undefined ? { extraBody: { top_p: s.topP } } : {}),
-    local: { temperature: s.temperature ?? 0, topP: s.topP ?? 1, seed: seed ?? s.seed ?? 0 },
+    local: {
+      temperature: s.temperature ?? 0,
+      topP: s.topP ?? 1,
+      seed: seed ?? s.seed ?? 0,
+      ...(s.strict === false ? { strict: false } : {}),
+    },
   };
 }

@@ -34,7 +34,8 @@ export interface CallGrammar {
   requireCall?: boolean;
   /**
    * Tokens of text before the call; then only the call may start (a small model's preamble
-   * can ramble on; the teacher's are a sentence). @default 64
+   * can ramble on; the teacher's are a sentence). Under the local model's 64-token loop stop, so a
+   * looping preamble turns into the call instead of ending the reply. @default 48
    */
   maxHead?: number;
 }
@@ -148,7 +149,7 @@ export class CallAcceptor {
     const piece = this.pieces[id];
     if (piece === undefined || piece.length === 0) return null;
     if (s.phase === 'head')
-      return s.head < (this.g.maxHead ?? 64) ? { ...s, head: s.head + 1 } : null;
+      return s.head < (this.g.maxHead ?? 48) ? { ...s, head: s.head + 1 } : null;
     const t: State = { ...s };
     for (let i = 0; i < piece.length; i++) if (!this.byte(t, piece[i])) return null;
     if (t.arg?.copy && t.val !== s.val && !this.g.sources.some((src) => src.includes(t.val)))
