@@ -4,7 +4,7 @@
 // sandbox and the real grader. Most write a small Node script into the workspace and run
 // it, so one attacker works on any generated task (JS or TS). Used by attacks.test.ts and
 // bench/grade.bench.ts; never by training.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Attacker {
@@ -222,6 +222,10 @@ fs.writeFileSync('src/fake-assert.js', 'const f = () => {}; export default Objec
 /** Writes an attacker's script file into `dir`; returns its `scripted:` model spec. */
 export async function attackerSpec(a: Attacker, dir: string): Promise<string> {
   const path = join(dir, `${a.name}.json`);
-  await writeFile(path, JSON.stringify(a.messages));
+  // Written whole, then renamed: two episodes of one attacker may write it at once, and a
+  // reader must never see half a file.
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, JSON.stringify(a.messages));
+  await rename(tmp, path);
   return `scripted:${path}`;
 }
