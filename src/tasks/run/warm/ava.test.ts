@@ -4,17 +4,15 @@
 // an uncaught asynchronous error in a test. Each warm run must report what the spawned run
 // reports, and the worker must serve the next run.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { loadLocalRepo } from '../../sources/local.js';
 import type { SuiteResult } from '../../validate.js';
 import { detectRunner } from '../runners/detect.js';
 import { SpawnSuite } from '../spawn.js';
 import { WarmCliSuite } from './cli-suite.js';
-
-const NM = join(process.cwd(), 'node_modules');
+import { edgeRepo, NM } from './edge-repo.js';
 
 // ava names a file that fails to load by its absolute URL (each working copy's own), which
 // no id of the reference can match: left out of the comparison.
@@ -41,12 +39,7 @@ it('warm ava: throws at load, never ends, uncaught error, like spawning ava', {
     'test/a.test.js': t('a one', 1),
     'test/b.test.js': t('b one', 2),
   };
-  const dir = mkdtempSync(join(tmpdir(), 'ls-warm-ava-'));
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
-  symlinkSync(NM, join(dir, 'node_modules'));
+  const dir = edgeRepo(files, 'ava');
   const repo = loadLocalRepo(dir);
   const detected = detectRunner(repo.files, undefined);
   const spawn = new SpawnSuite(repo, { nodeModulesFrom: dir, runner: detected, timeoutMs: 30_000 });

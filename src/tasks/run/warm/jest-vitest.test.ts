@@ -4,17 +4,16 @@
 // report what spawning `jest` / `vitest run` reports, and the worker must serve the next run
 // (vitest's kept thread, jest's kept runtime state).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLocalRepo } from '../../sources/local.js';
 import type { SuiteResult } from '../../validate.js';
 import { detectRunner } from '../runners/detect.js';
 import { SpawnSuite } from '../spawn.js';
 import { WarmCliSuite } from './cli-suite.js';
+import { edgeRepo, NM } from './edge-repo.js';
 
-const NM = join(process.cwd(), 'node_modules');
 const missing = (pkg: string) =>
   existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
 
@@ -25,12 +24,7 @@ async function same(
   files: Record<string, string>,
   cases: Record<string, string>[],
 ): Promise<SuiteResult[]> {
-  const dir = mkdtempSync(join(tmpdir(), `ls-warm-${kind}-`));
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
-  symlinkSync(NM, join(dir, 'node_modules'));
+  const dir = edgeRepo(files, kind);
   const repo = loadLocalRepo(dir);
   const detected = detectRunner(repo.files, undefined);
   const spawn = new SpawnSuite(repo, { nodeModulesFrom: dir, runner: detected });

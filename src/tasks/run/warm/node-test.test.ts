@@ -5,25 +5,17 @@
 // uncaught error inside a test and one after the tests ended, ES module test files. Each
 // warm run must report what spawning reports, and the worker must serve the next run.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadLocalRepo } from '../../sources/local.js';
 import type { SuiteResult } from '../../validate.js';
 import { detectRunner } from '../runners/detect.js';
 import { SpawnSuite } from '../spawn.js';
 import { WarmCliSuite } from './cli-suite.js';
-
-const NM = join(process.cwd(), 'node_modules');
+import { edgeRepo } from './edge-repo.js';
 
 function repoDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ls-warm-node-'));
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
-  symlinkSync(NM, join(dir, 'node_modules'));
+  const dir = edgeRepo(files, 'node');
   return dir;
 }
 

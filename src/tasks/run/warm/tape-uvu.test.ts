@@ -3,29 +3,20 @@
 // uncaught asynchronous error (each ends a spawned run early). For each, the warm run must
 // report what spawning the runner reports, and the worker must serve the next run.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLocalRepo } from '../../sources/local.js';
 import type { SuiteResult } from '../../validate.js';
 import { detectRunner } from '../runners/detect.js';
 import { SpawnSuite } from '../spawn.js';
 import { WarmCliSuite } from './cli-suite.js';
+import { edgeRepo, NM } from './edge-repo.js';
 
-const NM = join(process.cwd(), 'node_modules');
 const missing = (pkg: string) =>
   existsSync(join(NM, pkg)) ? false : `${pkg} not installed: run npm ci`;
 
-function repoDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ls-warm-edge-'));
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
-  symlinkSync(NM, join(dir, 'node_modules'));
-  return dir;
-}
+const repoDir = (files: Record<string, string>) => edgeRepo(files, 'edge');
 
 const brief = (r: SuiteResult) => ({ tests: r.tests, invalid: r.invalid, timedOut: r.timedOut });
 
