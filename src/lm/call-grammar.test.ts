@@ -104,6 +104,27 @@ test("edit's old_string must be text the model was shown, line numbers off, esca
   assert.equal(feed(opened(), `${pre}a","new_string":"anything at all"}}`), -1);
 });
 
+test("edit's new_string must differ from its old_string, in either order, escapes decoded", () => {
+  const pre = '{"name":"edit","arguments":{"path":"a.js",';
+  const same = `${pre}"old_string":"a < 2) {\\n","new_string":"a < 2) {\\n"`;
+  // Refused at new_string's closing quote; one more character and it is a change.
+  assert.equal(feed(opened(), same), same.length - 1);
+  assert.equal(
+    feed(opened(), `${pre}"old_string":"a < 2) {\\n","new_string":"a < 2) {\\n}"}}`),
+    -1,
+  );
+  // The same text written with another escape is the same text.
+  const esc = `${pre}"old_string":"const a","new_string":"\\u0063onst a"`;
+  assert.equal(feed(opened(), esc), esc.length - 1);
+  // new_string first: old_string's closing quote is the refused byte.
+  const rev = `${pre}"new_string":"const a","old_string":"const a"`;
+  assert.equal(feed(opened(), rev), rev.length - 1);
+  assert.equal(feed(opened(), `${pre}"new_string":"","old_string":"const a"}}`), -1, 'a deletion');
+  // Only for the pairs asked for: with none, the identical edit is the model's to make.
+  const free = grammarFor(TOOLS, messages, { toolCall: CALL, stops: [END] }, undefined, {});
+  assert.equal(feed(opened(free), `${same}}}`), -1);
+});
+
 test('the text before the call is bounded, and end-of-turn before a call is allowed only when asked', () => {
   const acc = new CallAcceptor({ ...g, maxHead: 3 }, pieces);
   assert.equal(feed(acc, 'abc'), -1);

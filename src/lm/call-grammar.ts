@@ -11,6 +11,7 @@
 // Logprobs stay the model's own, unconstrained (see dev/LOG.md "strict calls").
 //
 // The grammar is plain data (it crosses to the generation worker); bytes are latin1 strings.
+// Over 400 lines: the acceptor is one state machine, best read in one piece.
 import type { Message, ToolSchema } from '../messages.js';
 
 /** One argument of a tool, as the grammar needs it. */
@@ -20,6 +21,12 @@ export interface GrammarArg {
   required: boolean;
   /** The value (a string) must be a substring of one of the grammar's sources. */
   copy?: boolean;
+  /**
+   * The value (a string) must differ from this other argument's: edit refuses an old_string
+   * equal to new_string, so such a call is a turn spent for nothing (small models' commonest
+   * failed edit: the copied line unchanged).
+   */
+  differ?: string;
 }
 
 /** What a strict reply may contain. */
@@ -70,8 +77,10 @@ interface State {
   /** Inside a string: after a backslash, or hex digits of \u still to read. */
   esc: number;
   hex: string;
-  /** Decoded bytes of a copy value so far. */
+  /** Decoded bytes of a copy or differ value so far. */
   val: string;
+  /** Finished values of copy/differ arguments, by name. */
+  fin: Readonly<Record<string, string>>;
   /** 'any' values: nesting depth and whether inside a string. */
   depth: number;
   inStr: boolean;
@@ -114,6 +123,7 @@ export class CallAcceptor {
       esc: 0,
       hex: '',
       val: '',
+      fin: {},
       depth: 0,
       inStr: false,
       head: 0,
@@ -275,9 +285,10 @@ export class CallAcceptor {
     return this.anyByte(t, c);
   }
 
-  /** A byte of a JSON string value; copy values keep their decoded bytes. */
+  /** A byte of a JSON string value; copy and differ values keep their decoded bytes. */
   private strByte(t: State, c: string): boolean {
     const copy = t.arg?.copy === true;
+    const keep = copy || t.arg?.differ !== undefined;
     if (t.esc === 2) {
       if (!HEX.test(c)) return false;
       t.hex += c;
@@ -286,7 +297,7 @@ export class CallAcceptor {
       // A surrogate half cannot be matched byte by byte against the sources.
       if (copy && cp >= 0xd800 && cp <= 0xdfff) return false;
       t.esc = 0;
-      if (copy) t.val += Buffer.from(String.fromCharCode(cp), 'utf8').toString('latin1');
+      if (keep) t.val += Buffer.from(String.fromCharCode(cp), 'utf8').toString('latin1');
       return true;
     }
     if (t.esc === 1) {
@@ -298,7 +309,7 @@ export class CallAcceptor {
       const v = ESCAPES[c];
       if (v === undefined) return false;
       t.esc = 0;
-      if (copy) t.val += v;
+      if (keep) t.val += v;
       return true;
     }
     if (c === '\\') {
@@ -313,11 +324,14 @@ export class CallAcceptor {
     }
     if (c === '"') {
       if (copy && t.val === '') return false;
+      const other = t.arg?.differ;
+      if (other !== undefined && t.fin[other] === t.val) return false;
+      if (keep && t.arg) t.fin = { ...t.fin, [t.arg.name]: t.val };
       Object.assign(t, { phase: 'after', arg: copy ? t.arg : null });
       return true;
     }
     if (c.charCodeAt(0) < 0x20) return false;
-    if (copy) t.val += c;
+    if (keep) t.val += c;
     return true;
   }
 
@@ -358,6 +372,11 @@ export function tokenPieces(tok: {
 /** Arguments whose value must be text the model was shown: edit's old_string must occur in the file. */
 export const COPY_ARGS: Readonly<Record<string, readonly string[]>> = { edit: ['old_string'] };
 
+/** Pairs of string arguments whose values must differ: edit's old and new text. */
+export const DIFFER_ARGS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  edit: [['old_string', 'new_string']],
+};
+
 /**
  * The grammar of a request: its tools' names and arguments, and as sources the user's and
  * the tools' messages (a read result's `N<TAB>` line numbers taken off, since old_string is
@@ -368,6 +387,7 @@ export function grammarFor(
   messages: readonly Message[],
   special: { toolCall: number; stops: number[] },
   copyArgs: Readonly<Record<string, readonly string[]>> = COPY_ARGS,
+  differArgs: Readonly<Record<string, readonly (readonly [string, string])[]>> = DIFFER_ARGS,
 ): CallGrammar {
   const types = new Set(['string', 'integer', 'number', 'boolean']);
   const sources: string[] = [];
@@ -383,6 +403,10 @@ export function grammarFor(
         required?: string[];
       };
       const req = new Set(p.required ?? []);
+      const isString = (n: string) => p.properties?.[n]?.type === 'string';
+      const differ = new Map<string, string>();
+      for (const [a, b] of differArgs[t.function.name] ?? [])
+        if (isString(a) && isString(b)) differ.set(a, b).set(b, a);
       // With nothing shown, a copy value would have no text to take: the argument is free.
       const copy = new Set(
         sources.some((x) => x.length > 0) ? (copyArgs[t.function.name] ?? []) : [],
@@ -396,6 +420,7 @@ export function grammarFor(
             : 'any') as GrammarArg['type'],
           required: req.has(name),
           ...(copy.has(name) && v.type === 'string' ? { copy: true } : {}),
+          ...(differ.has(name) ? { differ: differ.get(name) } : {}),
         })),
       };
     }),
