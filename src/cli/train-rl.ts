@@ -100,6 +100,11 @@ export function registerTrainRl(train: Command): void {
       int('--teacher-back', 0),
       d.teacherBack,
     )
+    .option(
+      '--cut <rule>',
+      'unresolved rollouts cut by a turn/token/time/context limit: mask (not trained) or fail (reward 0)',
+      d.cut,
+    )
     .action(async (o: RlConfig) => {
       if (o.sandbox !== 'bwrap' && o.sandbox !== 'none')
         fail(`--sandbox must be bwrap or none, got "${o.sandbox}"`, 2);

@@ -77,12 +77,14 @@ export async function rlRowsFromStore(
     const info = (rw.info ?? {}) as Info;
     const { task, k } = identity(id, info);
     const rows = rowsOf(id, recs, merge);
+    const resolved = info.resolved ?? rw.reward > 0;
     const r: RlRollout = {
       taskId: task,
       k,
       reward: rw.reward,
-      resolved: info.resolved ?? rw.reward > 0,
-      masked: info.cut_by_limit === true,
+      resolved,
+      // A cut rollout the tests resolve is a success, not a length to forgive (rl-groups.ts).
+      masked: info.cut_by_limit === true && !resolved,
       status: info.cut_by_limit ? 'cut' : 'closed',
       totalTokens: 0,
       completionTokens: 0,

@@ -45,16 +45,28 @@ export function flagged(g: Grade): boolean {
   );
 }
 
+/**
+ * What a rollout cut by a limit counts as. `mask`: neither trained nor in the baseline (a
+ * long but promising attempt is not punished for its length). `fail`: a failure, reward 0,
+ * trained and in the baseline: for a policy whose failures all loop until the turn limit
+ * (small mid2.1's do), masking leaves only its successes to compare among themselves, so the
+ * group never says "solving beats not solving" (dev/LOG.md "rl-small").
+ * Either way a cut rollout the hidden tests resolve counts as the success it is.
+ */
+export type CutRule = 'mask' | 'fail';
+
 /** The RL view of a gym rollout record. */
-export function fromRecord(rec: RolloutRecord): RlRollout {
+export function fromRecord(rec: RolloutRecord, cut: CutRule = 'mask'): RlRollout {
   const t = rec.trajectory;
   const bad = flagged(rec.grade);
+  const resolved = !bad && rec.grade.resolved;
+  const isCut = LIMITS.has(rec.status) || rec.cutByLimit || contextCut(rec.status, t.message);
   return {
     taskId: rec.taskId,
     k: rec.k,
     reward: bad ? 0 : rec.reward.reward,
-    resolved: !bad && rec.grade.resolved,
-    masked: LIMITS.has(rec.status) || rec.cutByLimit || contextCut(rec.status, t.message),
+    resolved,
+    masked: isCut && !resolved && cut === 'mask',
     status: rec.status,
     totalTokens: rec.usage.totalTokens,
     completionTokens: rec.usage.completionTokens,

@@ -20,6 +20,7 @@ import {
   contextCut,
   emptyReport,
   flagged,
+  fromRecord,
   groupRows,
   type RlRollout,
 } from './rl-groups.js';
@@ -53,6 +54,36 @@ test('leave-one-out advantages over unmasked rollouts; masked ones get 0 and no 
   const [c] = buildGroups([ro('c', 0, 0.9), ro('c', 1, 0.7)]);
   assert.ok(c.kept);
   assert.ok(Math.abs(c.advantages[0] - 0.2) < 1e-9 && Math.abs(c.advantages[1] + 0.2) < 1e-9);
+});
+
+test('cut rollouts: masked or failures by the rule; a cut rollout the tests resolve is never masked', () => {
+  const rec = (k: number, status: string, resolved: boolean) =>
+    ({
+      taskId: 't',
+      k,
+      status,
+      cutByLimit: status === 'turn_limit',
+      reward: { reward: resolved ? 0.8 : 0 },
+      grade: { resolved, verdict: resolved ? 'resolved' : 'failed' },
+      usage: { totalTokens: 10, completionTokens: 2 },
+      trajectory: { turns: [], message: undefined },
+    }) as never;
+  const recs = [rec(0, 'submitted', true), rec(1, 'turn_limit', false), rec(2, 'turn_limit', true)];
+  const masked = recs.map((r) => fromRecord(r));
+  assert.deepEqual(
+    masked.map((r) => r.masked),
+    [false, true, false],
+  );
+  // mask: the two successes differ by nothing, so no signal; fail: 0.8 vs 0 vs 0.8.
+  assert.equal(buildGroups(masked)[0].dropped, 'no_variance');
+  const failed = recs.map((r) => fromRecord(r, 'fail'));
+  assert.deepEqual(
+    failed.map((r) => r.masked),
+    [false, false, false],
+  );
+  const [g] = buildGroups(failed);
+  assert.ok(g.kept);
+  assert.ok(Math.abs(g.advantages[1] + 0.8) < 1e-9 && Math.abs(g.advantages[0] - 0.4) < 1e-9);
 });
 
 test('a rollout stopped by the context limit counts as cut; a model failure does not', () => {

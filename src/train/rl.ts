@@ -25,7 +25,7 @@ import { localModelFrom } from '../providers/local.js';
 import { atomicWrite, Progress } from './progress.js';
 import { gymEnv, type RlEnv } from './rl-env.js';
 import { Frontier } from './rl-frontier.js';
-import { buildGroups, emptyReport, fromRecord, groupRows } from './rl-groups.js';
+import { buildGroups, type CutRule, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
 import { GroupSampler } from './rl-sampler.js';
 import { startedModel, teacherStarts } from './rl-start.js';
@@ -61,7 +61,7 @@ export interface RlConfig {
   tasksPerStep: number;
   /** Reward per 1,000 tokens taken from resolved rollouts (capped at 0.5). @default 0 */
   tokenCost: number;
-  /** Harness turn limit per rollout (cut rollouts are masked). @default 8 */
+  /** Harness turn limit per rollout (cut rollouts are masked, see `cut`). @default 8 */
   maxTurns: number;
   /** Harness token budget per rollout, prompt + completion over all turns. @default 200000 */
   maxTokens: number;
@@ -93,6 +93,8 @@ export interface RlConfig {
   teacherStart?: string;
   /** With teacherStart: the policy takes over this many teacher turns earlier. @default 0 */
   teacherBack: number;
+  /** Unresolved rollouts cut by a limit: masked, or failures with reward 0 (rl-groups.ts). @default 'mask' */
+  cut: CutRule;
 }
 
 export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
@@ -114,6 +116,7 @@ export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
   sandbox: 'bwrap',
   seed: 0,
   teacherBack: 0,
+  cut: 'mask',
 };
 
 export interface RlOptions {
@@ -136,6 +139,8 @@ function check(cfg: RlConfig): void {
   if (!(cfg.tokenCost >= 0))
     throw new StageInputError(`--token-cost must be >= 0, got ${cfg.tokenCost}`);
   if (!(cfg.lr > 0)) throw new StageInputError(`--lr must be > 0, got ${cfg.lr}`);
+  if (cfg.cut !== 'mask' && cfg.cut !== 'fail')
+    throw new StageInputError(`--cut must be mask or fail, got "${cfg.cut}"`);
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -310,7 +315,7 @@ export async function runRl(
         tokenCostPer1k: cfg.tokenCost,
       });
       const tRoll = performance.now();
-      const rollouts = recs.map(fromRecord);
+      const rollouts = recs.map((r) => fromRecord(r, cfg.cut));
       const groups = buildGroups(rollouts);
       for (const g of groups)
         frontier.record(
