@@ -1,28 +1,22 @@
 // `loopsmith tasks ...`: generate, inspect, materialize and export verified tasks. Thin: it
-// parses flags and calls src/tasks.
-import { execFileSync } from 'node:child_process';
+// parses flags and calls src/tasks. The generator, the store and the exporters are imported
+// in the actions: `tasks gen` starts a local repository's reference run and warm workers
+// (src/tasks/run/start.ts) before that ~250 ms of imports, so they overlap.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../tasks/errors.js';
-import { exportTasks } from '../tasks/export.js';
-import {
-  DEFAULT_SPEC,
-  type GenProgress,
-  type GenSpec,
-  generateInto,
-  sourceKey,
-} from '../tasks/index.js';
-import { loadTaskFiles, materialize } from '../tasks/materialize.js';
-import { mergeInto } from '../tasks/merge.js';
+import type { GenProgress } from '../tasks/index.js';
 import { detectRunner } from '../tasks/run/runners/detect.js';
+import { dropPrestart, prestart } from '../tasks/run/start.js';
 import { loadLocalRepo } from '../tasks/sources/local.js';
-import { npmRepo } from '../tasks/sources/npm/index.js';
-import { storeStats, TaskStore } from '../tasks/store.js';
-import { SYNTH_VERSION } from '../tasks/synth/index.js';
+import { DEFAULT_SPEC, type GenSpec } from '../tasks/spec.js';
 import { VERSION } from '../version.js';
+
+const openStore = async (db: string) => (await import('../tasks/store.js')).TaskStore.open(db);
 
 const DEFAULT_DB = 'loopsmith-tasks.db';
 
@@ -63,17 +57,16 @@ function guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) =
   };
 }
 
-function gitSha(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd: new URL('.', import.meta.url),
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
-      .trim();
-  } catch {
-    return null;
-  }
+/** This build's commit, asked of git while the generator loads (a blocking call was ~25 ms). */
+function gitSha(): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['rev-parse', 'HEAD'],
+      { cwd: fileURLToPath(new URL('.', import.meta.url)) },
+      (err, stdout) => resolve(err ? null : String(stdout).trim()),
+    );
+  });
 }
 
 function duration(s: number): string {
@@ -101,6 +94,40 @@ function progressPrinter(startTasks: number): (p: GenProgress, final?: boolean) 
     const line = `tasks ${p.tasks}/${p.target}  ${rate.toFixed(1)}/s  ETA ${duration(eta)}  repos ${p.repos}  candidates ${p.candidates}  elapsed ${duration(secs)}`;
     process.stderr.write(tty ? `\r${line}\u001b[K${final ? '\n' : ''}` : `${line}\n`);
   };
+}
+
+/** Fills the store (the generator and the store imported now, see the header). */
+async function gen(spec: GenSpec, db: string): Promise<void> {
+  const source = spec.source;
+  const sha = gitSha();
+  const [{ TaskStore }, { SYNTH_VERSION }, { generateInto, sourceKey }] = await Promise.all([
+    import('../tasks/store.js'),
+    import('../tasks/synth/version.js'),
+    import('../tasks/index.js'),
+  ]);
+  const store = new TaskStore(db);
+  try {
+    // A store of an older generator mixed with this one's tasks would grade some on
+    // their visible tests only (version 3 added hidden fresh-input tests).
+    const had = store.manifest().synthVersion;
+    if (source === 'synth' && store.count() > 0 && had !== undefined && had !== SYNTH_VERSION)
+      throw new UserError(
+        `${db}: made by generator version ${String(had)}, this build has version ${SYNTH_VERSION}; generate into a new store`,
+      );
+    store.setManifest({
+      [`config:${sourceKey(spec)}`]: spec,
+      seed: spec.seed,
+      version: VERSION,
+      synthVersion: SYNTH_VERSION,
+      gitSha: await sha,
+      node: process.version,
+    });
+    const show = progressPrinter(store.count());
+    const p = await generateInto(store, spec, show);
+    show(p, true);
+  } finally {
+    store.close();
+  }
 }
 
 /** Registers the `tasks` sub-commands. */
@@ -173,29 +200,12 @@ export function registerTasks(program: Command): void {
           const repo = loadLocalRepo(resolve(source), { testCmd: o.testCmd });
           const d = detectRunner(repo.files, o.testCmd, o.runner);
           console.error(`runner: ${d.runner} (${d.evidence})`);
+          prestart(repo, spec, d);
         }
-        const store = new TaskStore(o.db);
         try {
-          // A store of an older generator mixed with this one's tasks would grade some on
-          // their visible tests only (version 3 added hidden fresh-input tests).
-          const had = store.manifest().synthVersion;
-          if (source === 'synth' && store.count() > 0 && had !== undefined && had !== SYNTH_VERSION)
-            throw new UserError(
-              `${o.db}: made by generator version ${String(had)}, this build has version ${SYNTH_VERSION}; generate into a new store`,
-            );
-          store.setManifest({
-            [`config:${sourceKey(spec)}`]: spec,
-            seed: spec.seed,
-            version: VERSION,
-            synthVersion: SYNTH_VERSION,
-            gitSha: gitSha(),
-            node: process.version,
-          });
-          const show = progressPrinter(store.count());
-          const p = await generateInto(store, spec, show);
-          show(p, true);
+          await gen(spec, o.db);
         } finally {
-          store.close();
+          dropPrestart();
         }
       }),
     );
@@ -207,8 +217,9 @@ export function registerTasks(program: Command): void {
     )
     .option('--db <FILE>', 'task store', DEFAULT_DB)
     .action(
-      guard((o) => {
-        const store = TaskStore.open(o.db);
+      guard(async (o) => {
+        const { storeStats } = await import('../tasks/store.js');
+        const store = await openStore(o.db);
         try {
           console.log(
             JSON.stringify({ ...storeStats(store), manifest: store.manifest() }, null, 2),
@@ -224,8 +235,9 @@ export function registerTasks(program: Command): void {
     .description('Print one task (id, unique id prefix or exported instance_id) with its patches.')
     .option('--db <FILE>', 'task store', DEFAULT_DB)
     .action(
-      guard((id: string, o) => {
-        const store = TaskStore.open(o.db);
+      guard(async (id: string, o) => {
+        const { loadTaskFiles } = await import('../tasks/materialize.js');
+        const store = await openStore(o.db);
         try {
           console.log(JSON.stringify(loadTaskFiles(store, id).task, null, 2));
         } finally {
@@ -243,8 +255,9 @@ export function registerTasks(program: Command): void {
     .option('--hide-tests', 'leave out the test files the agent must not see')
     .option('--git', 'make DIR a git repository with the buggy state committed')
     .action(
-      guard((id: string, dir: string, o) => {
-        const store = TaskStore.open(o.db);
+      guard(async (id: string, dir: string, o) => {
+        const { materialize } = await import('../tasks/materialize.js');
+        const store = await openStore(o.db);
         try {
           const tf = materialize(store, id, dir, { hideTests: o.hideTests, git: o.git });
           console.log(
@@ -277,7 +290,8 @@ export function registerTasks(program: Command): void {
           usage(`--format must be swebench or jsonl, got "${o.format}"`);
         if (o.split !== undefined && o.split !== 'train' && o.split !== 'eval')
           usage(`--split must be train or eval, got "${o.split}"`);
-        const store = TaskStore.open(o.db);
+        const { exportTasks } = await import('../tasks/export.js');
+        const store = await openStore(o.db);
         try {
           const n = await exportTasks(store, o.out, {
             format: o.format,
@@ -299,8 +313,9 @@ export function registerTasks(program: Command): void {
     )
     .requiredOption('--out <FILE>', 'store to write (created, or added to)')
     .action(
-      guard((inputs: string[], o) => {
+      guard(async (inputs: string[], o) => {
         for (const p of inputs) if (!existsSync(p)) usage(`${p}: no such file`);
+        const { mergeInto } = await import('../tasks/merge.js');
         const r = mergeInto(o.out, inputs);
         console.error(
           `merged ${r.read} tasks from ${r.inputs} inputs (${r.repos} repos) into ${o.out}: ${r.added} added, ${r.read - r.added} already there`,
@@ -317,6 +332,7 @@ async function npmSourceDir(name: string, db: string): Promise<string> {
   const nodeModules = existsSync(own)
     ? join(process.cwd(), 'node_modules')
     : fileURLToPath(new URL('../../../node_modules', import.meta.url));
+  const { npmRepo } = await import('../tasks/sources/npm/index.js');
   const repo = await npmRepo(name, { nodeModules });
   if (typeof repo === 'string') usage(`--source npm:${name}: ${repo}`);
   const dir = resolve(

@@ -3,12 +3,10 @@
 import { resolve } from 'node:path';
 import { DEFAULT_SPEC, type GenSpec, splitOf } from './pipeline.js';
 import { localChunks } from './run/local-gen.js';
-import { runSeeds } from './run/pool.js';
 import type { RepoBatch, TaskStore } from './store.js';
-import { SYNTH_VERSION } from './synth/index.js';
+import { SYNTH_VERSION } from './synth/version.js';
 import type { Task } from './types.js';
 
-export { materialize } from './materialize.js';
 export { DEFAULT_SPEC, type GenSpec } from './pipeline.js';
 export { TaskStore } from './store.js';
 
@@ -30,6 +28,8 @@ export async function* batches(
     function* seeds(): Generator<number> {
       for (let s = spec.seed; ; s++) if (!done.has(s)) yield s;
     }
+    // Imported here: the synthetic path's pool (vm runner, sucrase) costs a local source ~60 ms.
+    const { runSeeds } = await import('./run/pool.js');
     for await (const r of runSeeds(seeds(), spec)) {
       const o = r.outcome;
       if (!o) {

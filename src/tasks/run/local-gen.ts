@@ -9,15 +9,16 @@ import { type GenSpec, type RepoOutcome, splitOf } from '../pipeline.js';
 import { hash32, Rng } from '../rng.js';
 import { loadLocalRepo } from '../sources/local.js';
 import { patchHash, type SeedStats } from '../store.js';
-import type { BugCandidate, RepoSnapshot, Task } from '../types.js';
-import { type Reference, referenceRun, type SuiteRunner, validate } from '../validate.js';
+import type { BugCandidate, Task } from '../types.js';
+import { type Reference, type SuiteRunner, validate } from '../validate.js';
 import { describeTask } from './describe.js';
-import { type Detected, detectRunner } from './runners/detect.js';
-import { isBin, words } from './runners/script.js';
+import { detectRunner } from './runners/detect.js';
 import { fileOf } from './runners/select.js';
 import { directEligible, SpawnSuite } from './spawn.js';
-import { WarmCliSuite, type WarmKind } from './warm/cli-suite.js';
-import { MochaWarmSuite, warmEligible } from './warm/mocha-suite.js';
+import { earlyReference, type Started, sameTests, startRuns, takeStarted } from './start.js';
+import { trace } from './trace.js';
+import { WarmCliSuite } from './warm/cli-suite.js';
+import { MochaWarmSuite } from './warm/mocha-suite.js';
 
 /** Candidates per chunk (one progress row each). */
 export const CHUNK = 4;
@@ -30,84 +31,22 @@ export interface LocalChunk {
 /** A suite of this path: a spawning one, or a warm mocha worker. */
 type LocalSuite = SuiteRunner & { dispose(): void };
 
-/**
- * Warm mocha suites (one per worker) when the repo allows them and their reference run
- * agrees with the spawned one test for test; otherwise none (the caller spawns).
- */
-function startWarm(
-  repo: RepoSnapshot,
-  dir: string,
-  detected: Detected,
+/** Warm mocha suites (one per worker) on the started processes, with the candidates' schemata. */
+function mochaSuites(
+  started: Started,
   candidates: BugCandidate[],
   spec: GenSpec,
 ): MochaWarmSuite[] {
-  if (spec.warm === 'none' || detected.runner !== 'mocha' || !warmEligible(repo)) return [];
-  const ws = words(detected.segment ?? 'mocha');
-  const at = ws.findIndex((w) => isBin(w, 'mocha') || isBin(w, '_mocha'));
-  const args = ws.slice(at + 1);
-  const suites: MochaWarmSuite[] = [];
-  for (let i = 0; i < Math.max(1, spec.workers); i++)
-    suites.push(
-      new MochaWarmSuite(repo, {
-        nodeModulesFrom: dir,
-        args,
+  return started.mocha.map(
+    (prefork) =>
+      new MochaWarmSuite(started.repo, {
+        nodeModulesFrom: started.dir,
+        args: started.mochaArgs,
         candidates,
         timeoutMs: Math.max(spec.timeoutMs, 10_000),
         // For measuring the techniques one by one (bench/tasks-real.bench.ts).
         coverage: process.env.LOOPSMITH_WARM_COVERAGE !== '0',
-      }),
-    );
-  return suites;
-}
-
-/**
- * Whether a warm process can stand in for the runner's own: jest and vitest always (their
- * APIs), tape for CommonJS test files (the worker requires them), uvu unless the script
- * preloads modules or bails (the worker does neither). The reference check still decides.
- */
-function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
-  const kind = detected.runner;
-  if (kind === 'jest' || kind === 'vitest') return kind;
-  if (kind === 'ava') return process.env.LOOPSMITH_WARM_AVA === '0' ? null : 'ava';
-  const args = words(detected.segment ?? '');
-  const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };
-  const esm = pkg.type === 'module' || repo.testFiles.some((f) => f.endsWith('.mjs'));
-  if (kind === 'tape')
-    return esm || args.some((w) => w === '--import' || w.startsWith('--loader')) ? null : 'tape';
-  // tap: CommonJS test files (its worker requires them). Opt-in (LOOPSMITH_WARM_TAP=1): niced on
-  // a loaded machine its verdicts differed from the direct path's for some candidates (dev/LOG.md).
-  if (kind === 'tap')
-    return esm ||
-      repo.testFiles.some((f) => /\.[cm]?tsx?$/.test(f)) ||
-      process.env.LOOPSMITH_WARM_TAP !== '1'
-      ? null
-      : 'tap';
-  if (kind === 'uvu') return args.some((w) => /^(-r|--require|-b|--bail)$/.test(w)) ? null : 'uvu';
-  // node:test: plain `node --test [paths]` scripts, as for the direct path (LOOPSMITH_WARM_NODE=0
-  // leaves the direct path only, for measuring).
-  if (kind === 'node:test' && directEligible(kind, detected.segment))
-    return process.env.LOOPSMITH_WARM_NODE === '0' ? null : 'node:test';
-  return null;
-}
-
-/** Warm jest, vitest, tape or uvu suites (one per worker), unless --warm none. */
-function startJest(
-  repo: RepoSnapshot,
-  dir: string,
-  detected: Detected,
-  spec: GenSpec,
-): WarmCliSuite[] {
-  const kind = warmKind(repo, detected);
-  if (spec.warm === 'none' || kind === null) return [];
-  return Array.from(
-    { length: Math.max(1, spec.workers) },
-    () =>
-      new WarmCliSuite(repo, {
-        kind,
-        nodeModulesFrom: dir,
-        segment: detected.segment,
-        timeoutMs: Math.max(spec.timeoutMs, 60_000),
-        select: process.env.LOOPSMITH_SELECT !== '0',
+        prefork,
       }),
   );
 }
@@ -188,47 +127,8 @@ async function checkDirect(
     );
 }
 
-/** How a node:test or tap test file loads its runner (the early guess of the test files). */
-const RUNNER_IMPORT: Partial<Record<string, RegExp>> = {
-  'node:test': /\b(require\(\s*|from\s+)['"](node:)?test['"]/,
-  tap: /\b(require\(\s*|from\s+)['"]tap['"]/,
-};
-
 const DISAGREE =
   'warm run disagrees with the spawned reference run; validating by spawning (slower)\n';
-
-function sameTests(a: Record<string, string>, b: Record<string, string>): boolean {
-  return (
-    Object.keys(a).length === Object.keys(b).length &&
-    Object.entries(b).every(([id, st]) => a[id] === st)
-  );
-}
-
-/**
- * The warm workers' own reference, to start validating while the spawned reference still
- * runs (it decides before any result is handed out): null when there are no warm workers,
- * LOOPSMITH_SPECULATE=0, or their runs are no usable reference or disagree among themselves.
- */
-async function earlyReference(
-  suites: (MochaWarmSuite | WarmCliSuite)[],
-): Promise<{ ref: Reference; refs: Record<string, string>[] } | null> {
-  if (suites.length === 0 || process.env.LOOPSMITH_SPECULATE === '0') return null;
-  const runs = await Promise.all(suites.map((s) => s.run({}, null))).catch(() => null);
-  const first = runs?.[0];
-  if (
-    !runs ||
-    !first ||
-    runs.some((r) => r.timedOut || r.invalid || !sameTests(r.tests, first.tests))
-  )
-    return null;
-  const pass = new Set(Object.keys(first.tests).filter((id) => first.tests[id] === 'pass'));
-  if (pass.size === 0) return null;
-  const ref: Reference = { tests: first.tests, pass };
-  suites.forEach((s, i) => {
-    if (s instanceof WarmCliSuite) s.learn(ref, runs[i].durationMs);
-  });
-  return { ref, refs: runs.map((r) => r.tests) };
-}
 
 /** Loads the repo and yields its validated tasks chunk by chunk, in chunk order. */
 export async function* localChunks(
@@ -236,9 +136,15 @@ export async function* localChunks(
   skip: Set<number>,
   speculate = true,
 ): AsyncGenerator<LocalChunk> {
-  const dir = resolve(spec.source);
-  const repo: RepoSnapshot = loadLocalRepo(dir, { testCmd: spec.testCmd });
-  const detected = detectRunner(repo.files, spec.testCmd, spec.runner);
+  // Started ahead by the CLI (./start.ts) when the spec is the same, else here.
+  const started =
+    (speculate ? takeStarted(spec) : null) ??
+    (() => {
+      const repo = loadLocalRepo(resolve(spec.source), { testCmd: spec.testCmd });
+      return startRuns(repo, spec, detectRunner(repo.files, spec.testCmd, spec.runner), speculate);
+    })();
+  const { dir, repo, detected, spawnSuite } = started;
+  trace('generator loaded');
   const workers = Math.max(1, spec.workers);
   let stopped = false;
   const inflight = new Map<number, Promise<LocalChunk>>();
@@ -252,20 +158,12 @@ export async function* localChunks(
   if (only) candidates = candidates.filter((c) => only.includes(c.file));
   // Test-file selection (off for measuring: bench/tasks-runners.bench.ts).
   const select = process.env.LOOPSMITH_SELECT !== '0';
-  const spawnSuite = new SpawnSuite(repo, {
-    timeoutMs: Math.max(spec.timeoutMs, 60_000),
-    nodeModulesFrom: dir,
-    runner: detected,
-    select,
-  });
   let suites: LocalSuite[] = [spawnSuite];
-  // The warm workers start (and load mocha and the suite) while the spawned reference runs.
-  const warmSuites = [
-    ...startWarm(repo, dir, detected, candidates, spec),
-    ...startJest(repo, dir, detected, spec),
-  ];
+  // The warm workers started (and loaded their runner) while the spawned reference runs.
+  const warmSuites = [...mochaSuites(started, candidates, spec), ...started.cli];
+  trace('candidates and warm suites made');
   // The spawned reference is the ground truth: awaited before any chunk is handed out.
-  const spawnedRef = referenceRun(spawnSuite).catch((e: Error) => {
+  const spawnedRef = started.spawnedRef.catch((e: Error) => {
     const tail = spawnSuite.lastOutput.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? '';
     throw new UserError(
       `${dir}: ${e.message} with ${detected.runner} (${detected.evidence})${tail ? `; last output line: ${tail}` : ''}. Pass --runner and --test-cmd if this is not how its tests run`,
@@ -278,14 +176,12 @@ export async function* localChunks(
   let testIds: string[] = [];
   try {
     let ref: Reference;
-    // node:test and tap workers are told the test files: early, the files that load the runner
-    // (the spawned reference then decides whether those were the right ones).
-    const guess = RUNNER_IMPORT[detected.runner];
-    if (guess && speculate)
-      for (const w of warmSuites)
-        if (w instanceof WarmCliSuite)
-          w.useFiles(repo.testFiles.filter((f) => guess.test(repo.files[f] ?? '')).sort());
-    const early = speculate ? await earlyReference(warmSuites) : null;
+    const early =
+      started.cliEarly !== null
+        ? await started.cliEarly
+        : speculate
+          ? await earlyReference(warmSuites)
+          : null;
     if (early) {
       ref = early.ref;
       suites = warmSuites;
@@ -379,13 +275,19 @@ export async function* localChunks(
     const todo = Array.from({ length: nChunks }, (_, k) => k).filter((k) => !skip.has(k));
     let next = 0;
     const free = [...suites];
+    const refill = process.env.LOOPSMITH_REFILL !== '0';
     const start = () => {
-      while (free.length > 0 && next < todo.length) {
+      while (!stopped && free.length > 0 && next < todo.length) {
         const k = todo[next++];
         const suite = free.pop() as LocalSuite;
         inflight.set(
           k,
-          runChunk(k, suite).finally(() => free.push(suite)),
+          runChunk(k, suite).finally(() => {
+            free.push(suite);
+            // A worker done before the chunk ahead of it takes the next one at once instead of
+            // waiting for the in-order hand-out (LOOPSMITH_REFILL=0: the old wait, to measure).
+            if (refill) start();
+          }),
         );
       }
     };
@@ -398,9 +300,11 @@ export async function* localChunks(
         break;
       }
       verify = null;
+      if (k === todo[0]) trace('first chunk');
       yield { ...r, outcome: { ...r.outcome, testIds } };
     }
     if (verify && !(await verify)) fallback = true;
+    trace('last chunk');
   } finally {
     // The consumer may stop early (count reached): let chunks in flight finish their current
     // run before their working copies go away.

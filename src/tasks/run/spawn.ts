@@ -57,12 +57,13 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** Runs a command in a process group; kills the group on timeout. */
+/** Runs a command in a process group; kills the group on timeout. `groups` holds it while it runs. */
 export function runCommand(
   cmd: string,
   cwd: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  groups?: Set<number>,
 ): Promise<{ exitCode: number | null; output: string; timedOut: boolean }> {
   // Set when we are ourselves under `node --test`: a nested runner would then report in the
   // parent's private protocol instead of its own reporters.
@@ -75,6 +76,7 @@ export function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
+    if (child.pid !== undefined) groups?.add(child.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -86,8 +88,14 @@ export function runCommand(
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    // No shell at all (its working copy removed before it started: a disposed suite).
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ exitCode: null, output: String(e.message), timedOut: false });
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) groups?.delete(child.pid);
       resolve({ exitCode: code, output: Buffer.concat(chunks).toString('utf8'), timedOut });
     });
   });
@@ -103,6 +111,8 @@ export class SpawnSuite implements SuiteRunner {
   readonly confirmAll = true;
   private related: ((file: string) => Set<string> | null) | null = null;
   private refIds: string[] = [];
+  /** Process groups of the runs under way (killed by dispose). */
+  private readonly groups = new Set<number>();
   /** tap test files run one by one with plain node (see `runDirect`), or null: tap's CLI. */
   private direct: string[] | null = null;
 
@@ -197,6 +207,7 @@ export class SpawnSuite implements SuiteRunner {
             this.dir,
             env,
             timeoutMs,
+            this.groups,
           );
       // The test files the run took (ava leaves the file out of its titles when it runs one).
       const ran =
@@ -254,7 +265,7 @@ export class SpawnSuite implements SuiteRunner {
               .join(' '),
           };
       rmSync(one, { force: true });
-      const r = await runCommand(`node ${sh(f)}`, this.dir, fileEnv, left);
+      const r = await runCommand(`node ${sh(f)}`, this.dir, fileEnv, left, this.groups);
       if (tap) out += tapSubtest(f, i, r.output, r.exitCode === 0);
       else {
         out += r.output;
@@ -269,6 +280,13 @@ export class SpawnSuite implements SuiteRunner {
 
   /** Removes the working copy. */
   dispose(): void {
+    // A run under way (a reference started early, then not needed) dies with its copy.
+    for (const g of this.groups)
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -6,19 +6,19 @@
 // anything that is not a known schema mutant (combined bugs, candidates outside functions),
 // run after a fresh reload with the mutant active from the start: what a new `mocha`
 // process reports; the modules are reloaded clean after them.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BugCandidate, RepoSnapshot, TextEdit } from '../../types.js';
 import { buggyFiles, type RunOptions, type SuiteResult, type SuiteRunner } from '../../validate.js';
 import { Serial } from '../runners/select.js';
 import { writeFiles } from '../spawn.js';
+import { forkMochaWorker, type MochaPrefork } from './mocha-prefork.js';
 import type { WorkerResult } from './mocha-worker.js';
 import { buildSchema, type SchemaMutant } from './schemata.js';
 
-const WORKER = fileURLToPath(new URL('./mocha-worker.js', import.meta.url));
+export { warmEligible } from './mocha-prefork.js';
 
 export interface MochaWarmOptions {
   /** The repository whose node_modules the copy links to. */
@@ -31,20 +31,14 @@ export interface MochaWarmOptions {
   timeoutMs?: number;
   /** Select covering tests for a candidate's first run (off: every test runs). @default true */
   coverage?: boolean;
+  /**
+   * A copy with its worker already booting (./mocha-prefork.ts, same `args`): the suite
+   * writes its schemata over the copy and takes both. @default a new copy and worker
+   */
+  prefork?: MochaPrefork;
 }
 
 const keyOf = (file: string, edits: TextEdit[]) => `${file}\0${JSON.stringify(edits)}`;
-
-/** Whether the warm path applies: plain CommonJS JavaScript (modules can be reloaded). */
-export function warmEligible(repo: RepoSnapshot): boolean {
-  if (repo.language !== 'js') return false;
-  const pkg = JSON.parse(repo.files['package.json'] ?? '{}') as { type?: string };
-  if (pkg.type === 'module') return false;
-  // .mjs files (benchmarks, configs) are never loaded by the CommonJS suite: only .js/.cjs.
-  return Object.entries(repo.files).every(
-    ([p, c]) => !/\.c?js$/.test(p) || !/^\s*(import\s[^(]|export\s)/m.test(c),
-  );
-}
 
 export class MochaWarmSuite implements SuiteRunner {
   /** Tests of all files share one process: confirmations run the whole suite. */
@@ -73,7 +67,7 @@ export class MochaWarmSuite implements SuiteRunner {
     readonly repo: RepoSnapshot,
     private readonly options: MochaWarmOptions,
   ) {
-    this.dir = mkdtempSync(join(tmpdir(), 'loopsmith-warm-'));
+    this.dir = options.prefork?.dir ?? mkdtempSync(join(tmpdir(), 'loopsmith-warm-'));
     const perFile = new Map<string, SchemaMutant[]>();
     options.candidates.forEach((c, i) => {
       const id = i + 1;
@@ -99,6 +93,15 @@ export class MochaWarmSuite implements SuiteRunner {
       }
     }
     this.switchable = this.probeOf.size;
+    const pre = options.prefork;
+    if (pre) {
+      // The copy has the plain files and a booting worker that has loaded none of them yet.
+      pre.taken = true;
+      writeFiles(this.dir, this.schemaFiles);
+      this.child = pre.proc.child;
+      this.ready = pre.proc.ready;
+      return;
+    }
     writeFiles(this.dir, { ...repo.files, ...this.schemaFiles });
     const nm = join(options.nodeModulesFrom, 'node_modules');
     if (existsSync(nm)) symlinkSync(nm, join(this.dir, 'node_modules'));
@@ -106,21 +109,9 @@ export class MochaWarmSuite implements SuiteRunner {
   }
 
   private start(): void {
-    const child = fork(WORKER, [], {
-      cwd: this.dir,
-      env: {
-        ...process.env,
-        LOOPSMITH_MOCHA_ARGS: JSON.stringify(this.options.args),
-        NODE_TEST_CONTEXT: undefined,
-      },
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
-    this.child = child;
-    this.ready = new Promise((resolve) => {
-      child.once('message', () => resolve());
-      // A worker that dies before it is ready: its request times out, a new one starts.
-      child.once('exit', () => resolve());
-    });
+    const p = forkMochaWorker(this.dir, this.options.args);
+    this.child = p.child;
+    this.ready = p.ready;
   }
 
   private request(

@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { DRAIN, DRAINED, LATE } from './vitest-late.js';
 
 const ENTRY = fileURLToPath(new URL('./vitest-thread.js', import.meta.url));
 
@@ -34,6 +35,39 @@ const FILES_PER_THREAD = Number(process.env.LOOPSMITH_VITEST_FILES_PER_THREAD ??
 const served = new WeakMap<Worker, number>();
 
 export const KEPT_POOL = 'loopsmith-kept-threads';
+
+/** Errors threads reported after their runner stopped, or threads that died (see `settle`). */
+const late: string[] = [];
+const drains = new Map<number, () => void>();
+let drainId = 0;
+
+/** Forgets late errors of earlier runs (called as a run starts). */
+export function clearLate(): void {
+  late.length = 0;
+}
+
+/**
+ * After a run: waits until every kept thread has run the timers already due, then returns
+ * the first error thrown after a file's runner stopped (or a thread's death), else null.
+ * LOOPSMITH_VITEST_SETTLE=0 skips it (the old behaviour, to measure).
+ */
+export async function settle(): Promise<string | null> {
+  if (process.env.LOOPSMITH_VITEST_SETTLE !== '0')
+    await Promise.all(
+      [...alive].map(
+        (w) =>
+          new Promise<void>((done) => {
+            const id = ++drainId;
+            drains.set(id, done);
+            w.once('exit', () => done());
+            w.postMessage({ [DRAIN]: id });
+          }),
+      ),
+    );
+  const first = late[0] ?? null;
+  late.length = 0;
+  return first;
+}
 
 /** The pool object to pass as vitest's `pool` option. */
 export const keptThreads = {
@@ -77,6 +111,17 @@ export const keptThreads = {
           // Nobody reads a test's raw output here (the results come through vitest's API).
           w.stdout.resume();
           w.stderr.resume();
+          // Kept for the thread's life: late errors and drain replies (./vitest-thread.ts).
+          w.on('message', (m: Record<string, unknown> | null) => {
+            if (typeof m?.[LATE] === 'string') late.push(m[LATE] as string);
+            const id = m?.[DRAINED];
+            if (typeof id === 'number') {
+              drains.get(id)?.();
+              drains.delete(id);
+            }
+          });
+          // An error nothing in the thread caught kills it; a spawned run dies of it too.
+          w.on('error', (e: Error) => late.push(String(e?.message ?? e)));
           // A thread that died (an error vitest could not catch) is never handed out again.
           alive.add(w);
           w.once('exit', () => {

@@ -3,9 +3,15 @@
 // removes every message listener when its runner stops (it expects to be terminated next);
 // here the listeners it added come back at once, so the next runner's "start" reaches the
 // same loaded runtime (vitest, its runner, the module evaluator) instead of a new thread.
+// An error a file leaves behind (a 0 ms timer after its last test) can be thrown after its
+// runner stopped: vitest's listener reports it over the stopped runner's channel, which
+// nobody reads any more (a spawned `vitest run` counts it: exit 1). Such a late report goes
+// to the pool instead (`LATE`), and the pool's `DRAIN` ping is answered only after the timers
+// already due have run, so a run's end waits for what its files scheduled (./vitest-pool.ts).
 
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { DRAIN, DRAINED, LATE } from './vitest-late.js';
 
 const port = parentPort;
 if (port === null) throw new Error('vitest-thread: not in a worker thread');
@@ -21,4 +27,26 @@ port.removeAllListeners = ((ev?: string) => {
   if (ev === 'message') for (const cb of kept) on('message', cb);
   return r;
 }) as typeof port.removeAllListeners;
+type Msg = Record<string, unknown> | null | undefined;
+const post = port.postMessage.bind(port);
+/** After this thread's runner said "stopped", until the next runner's "start". */
+let between = false;
+port.postMessage = ((msg: Msg, ...rest: unknown[]) => {
+  if (between && msg?.m === 'onUnhandledError') {
+    const err = (msg.a as { message?: unknown }[] | undefined)?.[0];
+    post({ [LATE]: String(err?.message ?? 'an error after the test file ended') });
+    return;
+  }
+  if (msg?.__vitest_worker_response__ === true && msg.type === 'stopped') between = true;
+  (post as (...a: unknown[]) => void)(msg, ...rest);
+}) as typeof port.postMessage;
+const watch = (msg: Msg) => {
+  if (msg?.__vitest_worker_request__ === true && msg.type === 'start') between = false;
+  // A timer already due (set before this ping came) runs before this one does.
+  if (msg?.[DRAIN] !== undefined) setTimeout(() => post({ [DRAINED]: msg[DRAIN] }), 0);
+};
 await import(pathToFileURL((workerData as { entry: string }).entry).href);
+// After vitest's own listener: the first listener on the port starts its delivery, and a
+// "start" that came before vitest listened would be lost.
+kept.push(watch as (...a: unknown[]) => void);
+on('message', watch);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { keptThreads } from './vitest-pool.js';
+import { clearLate, keptThreads, settle } from './vitest-pool.js';
 
 interface Req {
   args: string[];
@@ -79,14 +79,19 @@ async function run(r: Req): Promise<{ crash?: string; testResults: unknown[] }> 
   const wanted = r.files
     ? r.files.map((f) => resolve(cwd, f))
     : (await vitest.globTestSpecifications()).map((s) => s.moduleId);
+  if (keep) clearLate();
   const { testModules, unhandledErrors } = await vitest.runTestFiles(wanted);
+  // A kept thread may report an error after its file's runner stopped (./vitest-thread.ts).
+  const lateError = keep ? await settle() : null;
   const asked = new Set(wanted);
   return {
     // An error no test caught fails `vitest run` (exit 1) whatever the tests say.
     crash:
       unhandledErrors.length > 0
         ? String((unhandledErrors[0] as Error)?.message ?? unhandledErrors[0]).slice(0, 500)
-        : undefined,
+        : lateError !== null
+          ? lateError.slice(0, 500)
+          : undefined,
     testResults: testModules
       .filter((m) => asked.has(m.moduleId))
       .map((m) => ({
