@@ -65,12 +65,12 @@ function warmKind(repo: RepoSnapshot, detected: Detected): WarmKind | null {
   const esm = pkg.type === 'module' || repo.testFiles.some((f) => f.endsWith('.mjs'));
   if (kind === 'tape')
     return esm || args.some((w) => w === '--import' || w.startsWith('--loader')) ? null : 'tape';
-  // tap: CommonJS test files (its worker requires them). Opt-in (LOOPSMITH_WARM_TAP=1): niced on
-  // a loaded machine its verdicts differed from the direct path's for some candidates (dev/LOG.md).
+  // tap: CommonJS test files (its worker requires them); LOOPSMITH_WARM_TAP=0 leaves the direct
+  // path only (for measuring, or if the warm worker misbehaves).
   if (kind === 'tap')
     return esm ||
       repo.testFiles.some((f) => /\.[cm]?tsx?$/.test(f)) ||
-      process.env.LOOPSMITH_WARM_TAP !== '1'
+      process.env.LOOPSMITH_WARM_TAP === '0'
       ? null
       : 'tap';
   if (kind === 'uvu') return args.some((w) => /^(-r|--require|-b|--bail)$/.test(w)) ? null : 'uvu';

@@ -22,10 +22,9 @@ const missing = (pkg: string) =>
 describe('WarmCliSuite', () => {
   for (const kind of ['jest', 'vitest', 'tape', 'uvu', 'node:test', 'ava', 'tap'] as const)
     it(`validates candidates like spawning ${kind} does`, {
-      // The warm tap path is opt-in (its verdicts differed under load: dev/LOG.md runner5).
       skip:
-        kind === 'tap' && process.env.LOOPSMITH_WARM_TAP !== '1'
-          ? 'warm tap is opt-in: LOOPSMITH_WARM_TAP=1'
+        kind === 'tap' && process.env.LOOPSMITH_WARM_TAP === '0'
+          ? 'warm tap turned off: LOOPSMITH_WARM_TAP=0'
           : kind !== 'node:test' && missing(kind),
     }, async () => {
       const dir = writeLibFixture(kind, NM);
@@ -48,6 +47,10 @@ describe('WarmCliSuite', () => {
         });
         try {
           const sref = await referenceRun(spawn);
+          // tap: candidates spawn each test file with node (seconds less a run than tap's CLI),
+          // as generation does once that path's clean run equals the CLI's (runners/direct.test.ts).
+          if (kind === 'tap')
+            spawn.runDirect(['test/list.test.js', 'test/num.test.js', 'test/text.test.js']);
           if (kind === 'node:test' || kind === 'tap')
             warm.useFiles(['test/list.test.js', 'test/num.test.js', 'test/text.test.js']);
           const w = await warm.run({}, null);

@@ -202,13 +202,19 @@ export class WarmCliSuite implements SuiteRunner {
             resolve(res);
           };
           child.once('exit', died);
-          child.once('message', (res: Reply) => {
+          // Only a reply ends the run: a message the repository's code sent (tap's roots tell
+          // a parent their timeouts) is not one.
+          const onReply = (res: Reply) => {
+            if (typeof res !== 'object' || res === null || !('report' in res || 'error' in res))
+              return;
+            child.off('message', onReply);
             clearTimeout(timer);
             child.off('exit', died);
             // The worker ends itself after this reply: the next run starts a new one.
             if (res.exiting && this.child === child) this.child = null;
             resolve(res);
-          });
+          };
+          child.on('message', onReply);
           child.send({ args, files, changed });
         }),
     );

@@ -6,9 +6,13 @@
 // modules. A file's run ends where its process would: when nothing is left in the event loop
 // (./idle.ts), then the root's own `beforeExit` and `exit` listeners run (tap ends the root
 // there). What the root registered on the process (listeners, the EPIPE guard on stdout, the
-// unref'd IPC channel) is undone after each file. Its TAP is captured from stdout, so replies
-// nest and parse as the direct path's output; the caller checks the warm reference against
-// tap's own run first.
+// unref'd IPC channel) is undone after each file, and the timers the file left (tap's root
+// keeps an unref'd 30 s timeout that outlives its end) are cleared, as the process's end
+// would: firing during a later file's run, the old root's timeout wrote `{ setTimeout: 0 }`
+// to this worker's parent, which read it as that run's reply (no tests: `invalid`; seen
+// only on a loaded machine, where runs took 30 s past a root's start; TAP_TIMEOUT=2 shows it
+// at once). Its TAP is captured from stdout, so replies nest and parse as the direct path's
+// output; the caller checks the warm reference against tap's own run first.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
@@ -42,6 +46,48 @@ const added = (before: Map<string, Set<Fn>>, e: string) =>
   proc.listeners(e).filter((l) => !before.get(e)?.has(l));
 // Every file's root adds process listeners of its own: no leak warning for those.
 process.setMaxListeners(0);
+// The worker's own replies. tap's roots find `process.send` and tell a parent tap their
+// timeouts with it (also after their file's run): a no-op for them, always.
+const reply = process.send?.bind(process);
+process.send = (() => true) as typeof process.send;
+
+type Timer = ReturnType<typeof setTimeout>;
+/**
+ * Records the timers made while a file runs (`setTimeout`/`setInterval` are looked up on the
+ * global at each call, tap's included); `clear` ends those still pending.
+ */
+function trackTimers(): { clear(): void } {
+  const made = new Set<Timer>();
+  const g = globalThis as unknown as Record<
+    'setTimeout' | 'setInterval',
+    (...a: unknown[]) => Timer
+  >;
+  const orig = { setTimeout: g.setTimeout, setInterval: g.setInterval };
+  for (const k of ['setTimeout', 'setInterval'] as const) {
+    const f = orig[k];
+    const wrapped = (...a: unknown[]) => {
+      const t = f(...a);
+      made.add(t);
+      return t;
+    };
+    // `util.promisify(setTimeout)` and friends keep working.
+    for (const key of Reflect.ownKeys(f))
+      if (!(key in wrapped))
+        Object.defineProperty(
+          wrapped,
+          key,
+          Object.getOwnPropertyDescriptor(f, key) as PropertyDescriptor,
+        );
+    g[k] = wrapped;
+  }
+  return {
+    clear() {
+      g.setTimeout = orig.setTimeout;
+      g.setInterval = orig.setInterval;
+      for (const t of made) clearTimeout(t);
+    },
+  };
+}
 
 /** The request in flight: files done, the file running and its output so far. */
 let inFlight: { runs: TapFileRun[]; file: string; output: () => string; rest: string[] } | null =
@@ -79,9 +125,7 @@ async function runFile(file: string, runs: TapFileRun[], rest: string[]): Promis
     cb?.();
     return true;
   }) as typeof process.stdout.write;
-  // tap's root tells a parent tap process its timeout over IPC: not for this worker's parent.
-  const send = process.send;
-  process.send = (() => true) as typeof process.send;
+  const timers = trackTimers();
   process.exitCode = 0;
   let exitCode = 0;
   inFlight = { runs, file, output: () => output, rest };
@@ -107,7 +151,8 @@ async function runFile(file: string, runs: TapFileRun[], rest: string[]): Promis
     for (const e of EVENTS) for (const l of added(before, e)) proc.off(e, l);
     process.stdout.write = write;
     process.stdout.emit = emit;
-    process.send = send;
+    // What the file left pending dies with its process.
+    timers.clear();
     proc.channel?.ref();
     process.exitCode = 0;
     inFlight = null;
@@ -135,11 +180,11 @@ process.on('message', (msg: Req) => {
   })().then(
     // A file's failing exit reads as a crash when no test failed, as for the direct path.
     (report) =>
-      process.send?.({
+      reply?.({
         report,
         crash: report.some((r) => r.exitCode !== 0) ? 'a test file exited non-zero' : null,
       }),
-    (e) => process.send?.({ error: String((e as Error)?.message ?? e).slice(0, 500) }),
+    (e) => reply?.({ error: String((e as Error)?.message ?? e).slice(0, 500) }),
   );
 });
-process.send?.({ ready: true });
+reply?.({ ready: true });

@@ -23,10 +23,9 @@ const brief = (r: SuiteResult) => ({
 });
 
 it('warm tap: throws at load, never ends, uncaught error, like node running each file', {
-  // The warm tap path is opt-in (its verdicts differed under load: dev/LOG.md runner5).
   skip:
-    process.env.LOOPSMITH_WARM_TAP !== '1'
-      ? 'warm tap is opt-in: LOOPSMITH_WARM_TAP=1'
+    process.env.LOOPSMITH_WARM_TAP === '0'
+      ? 'warm tap turned off: LOOPSMITH_WARM_TAP=0'
       : existsSync(join(NM, 'tap'))
         ? false
         : 'tap not installed: run npm ci',
@@ -95,6 +94,50 @@ it('warm tap: throws at load, never ends, uncaught error, like node running each
   } finally {
     spawn.dispose();
     short.dispose();
+    warm.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('warm tap: a root timeout left by an earlier file does not reach a later run', {
+  skip: existsSync(join(NM, 'tap')) ? false : 'tap not installed: run npm ci',
+}, async (t) => {
+  // Each file's root arms tap's per-file timeout (TAP_TIMEOUT seconds, unref'd). In a process
+  // it dies with the process; in the worker it fired during a later run and its message to
+  // the parent was taken for that run's reply. A short timeout shows it without a loaded
+  // machine: runs after the old roots' timeouts must still report their tests.
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'stale-tap', scripts: { test: 'tap' } }),
+    'lib.js': 'exports.f = (x) => x + 1;\n',
+    'test/a.test.js':
+      "const t = require('tap');\nconst { f } = require('../lib.js');\nt.test('a one', async (t) => { t.equal(f(1), 2); });\n",
+  };
+  const dir = edgeRepo(files, 'tap-stale');
+  const saved = process.env.TAP_TIMEOUT;
+  process.env.TAP_TIMEOUT = '2';
+  const warm = new WarmCliSuite(loadLocalRepo(dir), {
+    kind: 'tap',
+    nodeModulesFrom: dir,
+    segment: 'tap',
+    timeoutMs: 30_000,
+  });
+  if (saved === undefined) delete process.env.TAP_TIMEOUT;
+  else process.env.TAP_TIMEOUT = saved;
+  warm.useFiles(['test/a.test.js']);
+  try {
+    // The first run waits for the worker to load tap; the second is a run's own time.
+    await warm.run({}, null);
+    const clean = await warm.run({}, null);
+    assert.deepEqual(clean.tests, { 'test/a.test.js > a one': 'pass' });
+    // A run that itself came near tap's 2 s would time out in a process too: nothing to see.
+    if (clean.durationMs > 1000) return t.skip(`machine too loaded (${clean.durationMs} ms)`);
+    await new Promise((r) => setTimeout(r, 2500));
+    const bug = await warm.run({ 'lib.js': 'exports.f = (x) => x + 2;\n' }, null);
+    assert.deepEqual([bug.tests, bug.invalid], [{ 'test/a.test.js > a one': 'fail' }, false]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const again = await warm.run({}, null);
+    assert.deepEqual([again.tests, again.invalid], [clean.tests, false]);
+  } finally {
     warm.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
