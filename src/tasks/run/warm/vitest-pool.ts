@@ -56,10 +56,16 @@ export async function settle(): Promise<string | null> {
     await Promise.all(
       [...alive].map(
         (w) =>
-          new Promise<void>((done) => {
+          new Promise<void>((resolve) => {
             const id = ++drainId;
+            // One exit listener per drain, removed with it (a thread serves many runs).
+            const done = () => {
+              w.off('exit', done);
+              drains.delete(id);
+              resolve();
+            };
             drains.set(id, done);
-            w.once('exit', () => done());
+            w.once('exit', done);
             w.postMessage({ [DRAIN]: id });
           }),
       ),
@@ -115,10 +121,7 @@ export const keptThreads = {
           w.on('message', (m: Record<string, unknown> | null) => {
             if (typeof m?.[LATE] === 'string') late.push(m[LATE] as string);
             const id = m?.[DRAINED];
-            if (typeof id === 'number') {
-              drains.get(id)?.();
-              drains.delete(id);
-            }
+            if (typeof id === 'number') drains.get(id)?.();
           });
           // An error nothing in the thread caught kills it; a spawned run dies of it too.
           w.on('error', (e: Error) => late.push(String(e?.message ?? e)));
