@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import type { RewardRecord } from '../gym/gateway.js';
 import { readTrace } from '../gym/gateway.js';
 import { rowsOf } from '../gym/gateway-rows.js';
-import { emptyReport, groupAdvantages, type RlRollout } from './rl-groups.js';
+import { emptyReport, groupAdvantages, maskedBy, type RlRollout } from './rl-groups.js';
 
 /** One training row for an external engine (JSONL line of `loopsmith data rows --rl`). */
 export interface ExternalRow {
@@ -83,8 +83,7 @@ export async function rlRowsFromStore(
       k,
       reward: rw.reward,
       resolved,
-      // A cut rollout the tests resolve is a success, not a length to forgive (rl-groups.ts).
-      masked: info.cut_by_limit === true && !resolved,
+      masked: maskedBy(info.cut_by_limit === true, resolved),
       status: info.cut_by_limit ? 'cut' : 'closed',
       totalTokens: 0,
       completionTokens: 0,

@@ -55,6 +55,11 @@ export function flagged(g: Grade): boolean {
  */
 export type CutRule = 'mask' | 'fail';
 
+/** Whether a rollout is left out of training and the baseline (see CutRule). */
+export function maskedBy(cut: boolean, resolved: boolean, rule: CutRule = 'mask'): boolean {
+  return cut && !resolved && rule === 'mask';
+}
+
 /** The RL view of a gym rollout record. */
 export function fromRecord(rec: RolloutRecord, cut: CutRule = 'mask'): RlRollout {
   const t = rec.trajectory;
@@ -66,7 +71,7 @@ export function fromRecord(rec: RolloutRecord, cut: CutRule = 'mask'): RlRollout
     k: rec.k,
     reward: bad ? 0 : rec.reward.reward,
     resolved,
-    masked: isCut && !resolved && cut === 'mask',
+    masked: maskedBy(isCut, resolved, cut),
     status: rec.status,
     totalTokens: rec.usage.totalTokens,
     completionTokens: rec.usage.completionTokens,
