@@ -29,15 +29,31 @@ port.removeAllListeners = ((ev?: string) => {
 }) as typeof port.removeAllListeners;
 type Msg = Record<string, unknown> | null | undefined;
 const post = port.postMessage.bind(port);
-/** After this thread's runner said "stopped", until the next runner's "start". */
+/**
+ * After this thread's runner said its file finished, until the next runner's "start": the
+ * main side reads nothing from that runner any more (an error reported between
+ * "testfileFinished" and "stopped" went unanswered as well as one after "stopped").
+ */
 let between = false;
 port.postMessage = ((msg: Msg, ...rest: unknown[]) => {
-  if (between && msg?.m === 'onUnhandledError') {
-    const err = (msg.a as { message?: unknown }[] | undefined)?.[0];
-    post({ [LATE]: String(err?.message ?? 'an error after the test file ended') });
+  if (between && msg?.t === 'q') {
+    if (msg.m === 'onUnhandledError') {
+      const err = (msg.a as { message?: unknown }[] | undefined)?.[0];
+      post({ [LATE]: String(err?.message ?? 'an error after the test file ended') });
+    }
+    // Every RPC call has no timeout, and vitest's next runner waits for all calls in flight
+    // before it reports its file done (rpcDone): answer it here, or the next run hangs
+    // until the suite's timeout (seen on a cold disk cache, dev/LOG.md "ci-vitest").
+    if (msg.i !== undefined) {
+      const reply = { t: 's', i: msg.i };
+      setImmediate(() => {
+        for (const cb of kept) if (cb !== watch) cb(reply);
+      });
+    }
     return;
   }
-  if (msg?.__vitest_worker_response__ === true && msg.type === 'stopped') between = true;
+  const type = msg?.__vitest_worker_response__ === true ? msg.type : undefined;
+  if (type === 'testfileFinished' || type === 'stopped') between = true;
   (post as (...a: unknown[]) => void)(msg, ...rest);
 }) as typeof port.postMessage;
 const watch = (msg: Msg) => {
