@@ -101,6 +101,24 @@ export function registerTrainRl(train: Command): void {
       d.teacherBack,
     )
     .option(
+      '--teacher-fraction <p>',
+      "with --teacher-start: share of a step's tasks started after the teacher's turns (the rest from turn 1)",
+      num('--teacher-fraction'),
+      d.teacherFraction,
+    )
+    .option(
+      '--neg-weight <w>',
+      'scale of negative advantages (0: train only rollouts better than their group)',
+      num('--neg-weight'),
+      d.negWeight,
+    )
+    .option(
+      '--kl <beta>',
+      'weight of a KL(policy || --from) anchor on trained tokens (0: none)',
+      num('--kl'),
+      d.kl,
+    )
+    .option(
       '--cut <rule>',
       'unresolved rollouts cut by a turn/token/time/context limit: mask (not trained) or fail (reward 0)',
       d.cut,

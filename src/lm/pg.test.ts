@@ -1,6 +1,6 @@
 // The PG loss: its gradient (one trained token, then several with negative advantages and a
-// clipped one) equals central finite differences of the loss itself, and a clipped token
-// contributes no gradient.
+// clipped one, then with the KL anchor to a reference) equals central finite differences of
+// the loss itself, and a clipped token contributes no gradient.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { allocActs } from './acts.js';
@@ -9,7 +9,7 @@ import { refKernels } from './kernels/ref.js';
 import { forward, makeNet } from './network.js';
 import { checkGrad } from './ops/gradcheck.js';
 import { allocParams, initParams } from './params.js';
-import { type PgBatch, pgBackward, pgWeights } from './pg.js';
+import { DEFAULT_PG_CLIP, type PgBatch, type PgClip, pgBackward, pgWeights } from './pg.js';
 import { Rng } from './rng.js';
 
 const c: ModelConfig = validateConfig({
@@ -61,14 +61,14 @@ function batch(mask: number[], adv: number[], old: number[]): PgBatch {
   };
 }
 
-function check(b: PgBatch, p: ReturnType<typeof setup>) {
+function check(b: PgBatch, p: ReturnType<typeof setup>, clip: PgClip = DEFAULT_PG_CLIP) {
   const a = allocActs(c, 1, T, true);
   const g = allocParams(c);
-  pgBackward(net, p, g, a, b, 1);
+  pgBackward(net, p, g, a, b, 1, clip);
   const loss = () => {
     const f = allocActs(c, 1, T, false);
     forward(net, p, f, b.ids);
-    return pgWeights(new Float32Array(T), f.logits, b, c.vocabSize).lossSum;
+    return pgWeights(new Float32Array(T), f.logits, b, c.vocabSize, clip).lossSum;
   };
   for (const s of p.specs)
     checkGrad(
@@ -119,4 +119,37 @@ test('a token whose ratio is past the clip range gets no gradient; inside it get
   // Token 0 only (clipped): the whole gradient is zero.
   const g = check(batch([1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0], old), p);
   assert.ok(g.flat.every((x) => x === 0));
+});
+
+test('the KL anchor: its gradient matches finite differences, pulls toward the reference, and is 0 at it', () => {
+  const p = setup();
+  const lp = logprobs(p);
+  const old = lp.map((x, i) => x + [0.05, -0.1, 0.6, 0, -0.05, 0.1][i]);
+  const anchored = { ...DEFAULT_PG_CLIP, klBeta: 0.5 };
+  // The reference likes some targets more, some less than the policy does now; token 2's
+  // ratio (e^-0.6, A < 0) is past the clip, so only the anchor acts on it.
+  const b = batch([1, 1, 1, 0, 1, 1], [1.2, -0.4, -2, 0.3, -1, 0.8], old);
+  b.refLogprobs = Float32Array.from(lp.map((x, i) => x + [0.3, -0.2, 0.4, 0, 0.1, -0.3][i]));
+  check(b, p, anchored);
+  // Weights: the anchor adds beta * (e^(ref - logp) - 1) to each trained token's weight.
+  const a = allocActs(c, 1, T, false);
+  forward(net, p, a, ids);
+  const w0 = new Float32Array(T);
+  const w1 = new Float32Array(T);
+  pgWeights(w0, a.logits, b, c.vocabSize);
+  const r = pgWeights(w1, a.logits, b, c.vocabSize, anchored);
+  for (const i of [0, 1, 2, 4, 5]) {
+    const d = (b.refLogprobs as Float32Array)[i] - lp[i];
+    assert.ok(Math.abs(w1[i] - w0[i] - 0.5 * (Math.exp(d) - 1)) < 1e-4, `token ${i}`);
+  }
+  assert.ok(r.refKlSum > 0);
+  // At the reference itself the anchor adds nothing: no loss, no weight.
+  b.refLogprobs = Float32Array.from(lp);
+  const w2 = new Float32Array(T);
+  const r2 = pgWeights(w2, a.logits, b, c.vocabSize, anchored);
+  assert.ok(Math.abs(r2.refKlSum) < 1e-6);
+  for (let i = 0; i < T; i++) assert.ok(Math.abs(w2[i] - w0[i]) < 1e-5);
+  // An anchor with no reference logprobs is a programming error, not a silent no-op.
+  b.refLogprobs = undefined;
+  assert.throws(() => pgWeights(w2, a.logits, b, c.vocabSize, anchored), /refLogprobs/);
 });

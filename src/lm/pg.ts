@@ -7,6 +7,11 @@
 // dlogp/dlogits = onehot - softmax; so the gradient is exactly that of a weighted
 // cross-entropy with weight A_i r_i on the active tokens. The existing fused backward does
 // the rest: this file only turns (advantage, old logprob) into those weights.
+//
+// Optional anchor to a reference policy (the RL start), the k3 estimator of KL(pi || ref) on
+// each trained token: beta * (e^(ref_i - logp_i) - (ref_i - logp_i) - 1), whose
+// dL/dlogp_i = beta * (1 - e^(ref_i - logp_i)): the cross-entropy weight gains
+// beta * (e^(ref_i - logp_i) - 1), clipped or not (the anchor holds either way).
 import type { Acts } from './acts.js';
 import { allocActs } from './acts.js';
 import type { Batch } from './batch.js';
@@ -21,12 +26,16 @@ export interface PgBatch extends Batch {
   oldLogprobs: Float32Array;
   /** [B*T] advantage of the rollout that sampled targets[i]. */
   advantages: Float32Array;
+  /** [B*T] reference policy's logprob of targets[i] (the KL anchor's; see `klBeta`). */
+  refLogprobs?: Float32Array;
 }
 
 /** Clip range of the importance ratio. @default {low: 0.2, high: 0.28} (DAPO's clip-higher) */
 export interface PgClip {
   low: number;
   high: number;
+  /** Weight of the KL anchor to `refLogprobs` (0 or absent: none). @default 0 */
+  klBeta?: number;
 }
 export const DEFAULT_PG_CLIP: PgClip = { low: 0.2, high: 0.28 };
 
@@ -42,6 +51,8 @@ export interface PgStats {
   ratioMean: number;
   /** Mean of old - new logprob (a KL estimate between sampler and current policy). */
   approxKl: number;
+  /** Mean k3 estimate of KL(policy || reference) per trained token (0 without an anchor). */
+  refKl: number;
 }
 
 /**
@@ -54,7 +65,18 @@ export function pgWeights(
   b: PgBatch,
   V: number,
   clip: PgClip = DEFAULT_PG_CLIP,
-): { lossSum: number; tokens: number; clipped: number; ratioSum: number; klSum: number } {
+): {
+  lossSum: number;
+  tokens: number;
+  clipped: number;
+  ratioSum: number;
+  klSum: number;
+  refKlSum: number;
+} {
+  const beta = clip.klBeta ?? 0;
+  const ref = beta > 0 ? b.refLogprobs : undefined;
+  if (beta > 0 && ref === undefined) throw new Error('pg: klBeta > 0 needs refLogprobs');
+  let refKlSum = 0;
   let lossSum = 0;
   let tokens = 0;
   let clipped = 0;
@@ -80,11 +102,18 @@ export function pgWeights(
     lossSum -= m * Math.min(unclipped, clippedTerm);
     if (active) w[i] = m * A * r;
     else clipped += m;
+    if (ref !== undefined) {
+      const d = ref[i] - logp;
+      const k3 = Math.exp(d) - d - 1;
+      lossSum += m * beta * k3;
+      refKlSum += m * k3;
+      w[i] += m * beta * (Math.exp(d) - 1);
+    }
     tokens += m;
     ratioSum += m * r;
     klSum += m * (b.oldLogprobs[i] - logp);
   }
-  return { lossSum, tokens, clipped, ratioSum, klSum };
+  return { lossSum, tokens, clipped, ratioSum, klSum, refKlSum };
 }
 
 /**
@@ -123,6 +152,7 @@ export function pgStep(
   let clipped = 0;
   let ratioSum = 0;
   let klSum = 0;
+  let refKlSum = 0;
   const p = tr.model.paramSet;
   let acts: Acts | null = null;
   for (const b of micro) {
@@ -133,6 +163,7 @@ export function pgStep(
     clipped += r.clipped;
     ratioSum += r.ratioSum;
     klSum += r.klSum;
+    refKlSum += r.refKlSum;
   }
   const gradNorm = clipGradNorm(tr.grads.flat, tr.opt.cfg.gradClip);
   const lr = lrAt(tr.opt.t, tr.opt.cfg);
@@ -144,6 +175,7 @@ export function pgStep(
     clipFrac: total > 0 ? clipped / d : 0,
     ratioMean: total > 0 ? ratioSum / d : 1,
     approxKl: total > 0 ? klSum / d : 0,
+    refKl: total > 0 ? refKlSum / d : 0,
     gradNorm,
     lr,
   };

@@ -159,13 +159,19 @@ export function callRows(id: string, calls: TokenRecord[], report: RowsReport): 
   return rows;
 }
 
-/** Rows of every kept, unmasked rollout with a non-zero advantage. */
-export function groupRows(groups: RlGroupResult[], report = emptyReport()): RlRow[] {
+/**
+ * Rows of every kept, unmasked rollout with a non-zero advantage. `negWeight` scales negative
+ * advantages (0: only rollouts better than their group's baseline are trained, as in
+ * rejection-sampling fine-tuning; a failing small policy's negatives can unlearn the edit its
+ * successes share, dev/LOG.md "rl-small").
+ */
+export function groupRows(groups: RlGroupResult[], report = emptyReport(), negWeight = 1): RlRow[] {
   const out: RlRow[] = [];
   for (const g of groups) {
     if (!g.kept) continue;
     g.rollouts.forEach((r, i) => {
-      if (r.masked || g.advantages[i] === 0) return;
+      const adv = g.advantages[i] < 0 ? g.advantages[i] * negWeight : g.advantages[i];
+      if (r.masked || adv === 0) return;
       report.rollouts++;
       for (const row of callRows(`${r.taskId}.${r.k}`, r.calls, report))
         out.push({
@@ -174,7 +180,7 @@ export function groupRows(groups: RlGroupResult[], report = emptyReport()): RlRo
           ids: row.ids,
           mask: row.mask,
           logprobs: row.logprobs,
-          advantage: g.advantages[i],
+          advantage: adv,
         });
     });
   }

@@ -35,6 +35,8 @@ export interface StepFigures {
   clip_frac: number;
   ratio_mean: number;
   approx_kl: number;
+  /** Mean k3 KL(policy || start checkpoint) per trained token (0 without --kl). */
+  ref_kl: number;
   grad_norm: number;
   /** Seconds summed over rollouts: waiting for the model, sandbox (tools, tests, workspace), loop. */
   gen_s: number;
@@ -46,6 +48,8 @@ export interface StepFigures {
   step_s: number;
   aside_always: number;
   aside_never: number;
+  /** Tasks of the step whose group started after the teacher's turns. */
+  teacher_started: number;
   heldout_resolved?: number;
 }
 
@@ -60,7 +64,11 @@ export function stepFigures(
   groups: RlGroupResult[],
   u: UpdateStats,
   report: RowsReport,
-  extra: { rolloutWallMs: number; aside: { always: number; never: number } },
+  extra: {
+    rolloutWallMs: number;
+    aside: { always: number; never: number };
+    teacherStarted?: number;
+  },
 ): StepFigures {
   const flat = groups.flatMap((g) => g.rollouts);
   const resolved = flat.filter((r) => r.resolved);
@@ -93,6 +101,7 @@ export function stepFigures(
     clip_frac: r4(u.clipFrac),
     ratio_mean: r4(u.ratioMean),
     approx_kl: r4(u.approxKl),
+    ref_kl: r4(u.refKl),
     grad_norm: r4(u.gradNorm),
     gen_s: s1(genMs),
     sandbox_s: s1(sumT((r) => r.timings.toolMs + r.timings.gradeMs + r.timings.materializeMs)),
@@ -102,5 +111,6 @@ export function stepFigures(
     step_s: 0,
     aside_always: extra.aside.always,
     aside_never: extra.aside.never,
+    teacher_started: extra.teacherStarted ?? 0,
   };
 }

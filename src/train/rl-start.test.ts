@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { AssistantMessage, Message } from '../messages.js';
 import type { CompletionRequest, Model } from '../providers/model.js';
-import { startedModel, startPrefix, teacherStarts } from './rl-start.js';
+import { fromTeacher, startedModel, startPrefix, teacherStarts } from './rl-start.js';
 import { StageInputError } from './stage.js';
 
 const call = (name: string, args: object, id: string): AssistantMessage => ({
@@ -99,4 +99,21 @@ test('teacher starts come from resolved rollouts that edit; bad input is a one-l
   const none = join(dir, 'none');
   record(none, 't3', 0, false, teacher);
   await assert.rejects(teacherStarts(none, 0), /no resolved teacher rollout that edits/);
+});
+
+test('--teacher-fraction: a deterministic share of (task, step) pairs starts after the teacher', () => {
+  const ids = Array.from({ length: 400 }, (_, i) => `task-${i}`);
+  assert.ok(ids.every((id) => fromTeacher(id, 3, 0, 1)));
+  assert.ok(ids.every((id) => !fromTeacher(id, 3, 0, 0)));
+  const half = ids.filter((id) => fromTeacher(id, 3, 0, 0.5)).length;
+  assert.ok(half > 150 && half < 250, `${half} of 400 at 0.5`);
+  const quarter = ids.filter((id) => fromTeacher(id, 3, 0, 0.25)).length;
+  assert.ok(quarter > 60 && quarter < 140, `${quarter} of 400 at 0.25`);
+  // Same inputs, same choice (a resumed step redoes it alike); another step chooses anew.
+  assert.deepEqual(
+    ids.map((id) => fromTeacher(id, 3, 0, 0.5)),
+    ids.map((id) => fromTeacher(id, 3, 0, 0.5)),
+  );
+  const moved = ids.filter((id) => fromTeacher(id, 3, 0, 0.5) !== fromTeacher(id, 4, 0, 0.5));
+  assert.ok(moved.length > 100, `${moved.length} tasks switch between steps 3 and 4`);
 });

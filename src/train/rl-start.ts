@@ -28,6 +28,29 @@ export function startPrefix(
   return turns.slice(0, Math.max(0, at - back));
 }
 
+/**
+ * Whether a task's group starts after the teacher's turns at this step: a hash of (seed,
+ * task, step) below `fraction`, so a resumed step makes the same choice and a task is
+ * sometimes started each way across steps.
+ */
+export function fromTeacher(taskId: string, step: number, seed: number, fraction: number): boolean {
+  if (fraction >= 1) return true;
+  if (fraction <= 0) return false;
+  let h = 0x811c9dc5;
+  for (const ch of `${seed}:${step}:${taskId}`) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // FNV-1a alone leaves keys that differ in their last characters close together: a
+  // finalizer (murmur3's) spreads them over the whole range.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 0x1_0000_0000 < fraction;
+}
+
 /** Per train task, the prefix of a resolved teacher rollout in `runDir` (the first one). */
 export async function teacherStarts(
   runDir: string,

@@ -1,6 +1,9 @@
 // The policy-gradient update of one RL step: each training row (a rollout's exact sampled
 // ids, mask, sampling logprobs, advantage) becomes a one-row PG batch; one optimizer step
 // averages the clipped-ratio loss over every trained token of the step.
+import { allocActs } from '../lm/acts.js';
+import { forward } from '../lm/network.js';
+import type { ParamSet } from '../lm/params.js';
 import { DEFAULT_PG_CLIP, type PgBatch, type PgClip, pgStep } from '../lm/pg.js';
 import type { Trainer } from '../lm/trainer.js';
 import type { RlRow } from './rl-groups.js';
@@ -40,13 +43,41 @@ export interface UpdateStats {
   clipFrac: number;
   ratioMean: number;
   approxKl: number;
+  /** Mean k3 KL(policy || reference) per trained token; 0 without the anchor. */
+  refKl: number;
   gradNorm: number;
   lr: number;
   ms: number;
 }
 
-/** One PG optimizer step over the rows (none when nothing is trainable). */
-export function rlUpdate(tr: Trainer, rows: RlRow[], clip: PgClip = DEFAULT_PG_CLIP): UpdateStats {
+/** The reference weights' logprob of each target of `b` (the KL anchor's numbers). */
+export function refLogprobs(tr: Trainer, ref: ParamSet, b: PgBatch): Float32Array {
+  const a = allocActs(tr.model.config, b.B, b.T, false);
+  forward(tr.net, ref, a, b.ids);
+  const V = tr.model.config.vocabSize;
+  const out = new Float32Array(b.B * b.T);
+  for (let i = 0; i < b.B * b.T; i++) {
+    if (b.weights[i] === 0) continue;
+    const row = a.logits.subarray(i * V, (i + 1) * V);
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < V; j++) if (row[j] > max) max = row[j];
+    let s = 0;
+    for (let j = 0; j < V; j++) s += Math.exp(row[j] - max);
+    out[i] = row[b.targets[i]] - max - Math.log(s);
+  }
+  return out;
+}
+
+/**
+ * One PG optimizer step over the rows (none when nothing is trainable). With
+ * `clip.klBeta > 0`, `ref` holds the anchor's weights (the RL start).
+ */
+export function rlUpdate(
+  tr: Trainer,
+  rows: RlRow[],
+  clip: PgClip = DEFAULT_PG_CLIP,
+  ref?: ParamSet,
+): UpdateStats {
   const t0 = performance.now();
   const batches = rows
     .filter((r) => r.ids.length >= 2 && r.mask.some((m) => m > 0))
@@ -61,10 +92,15 @@ export function rlUpdate(tr: Trainer, rows: RlRow[], clip: PgClip = DEFAULT_PG_C
       clipFrac: 0,
       ratioMean: 1,
       approxKl: 0,
+      refKl: 0,
       gradNorm: 0,
       lr: 0,
       ms: 0,
     };
+  if ((clip.klBeta ?? 0) > 0) {
+    if (!ref) throw new Error('rlUpdate: klBeta > 0 needs the reference weights');
+    for (const b of batches) b.refLogprobs = refLogprobs(tr, ref, b);
+  }
   const s = pgStep(tr, batches, clip);
   return { updated: true, ...s, ms: performance.now() - t0 };
 }

@@ -56,6 +56,22 @@ test('leave-one-out advantages over unmasked rollouts; masked ones get 0 and no 
   assert.ok(Math.abs(c.advantages[0] - 0.2) < 1e-9 && Math.abs(c.advantages[1] + 0.2) < 1e-9);
 });
 
+test('--neg-weight scales negative advantages; 0 trains only rollouts above their baseline', () => {
+  const groups = buildGroups([ro('a', 0, 1), ro('a', 1, 0), ro('a', 2, 0)]);
+  const adv = (w: number) => groupRows(groups, emptyReport(), w).map((r) => [r.k, r.advantage]);
+  assert.deepEqual(adv(1), [
+    [0, 1],
+    [1, -0.5],
+    [2, -0.5],
+  ]);
+  assert.deepEqual(adv(0.5), [
+    [0, 1],
+    [1, -0.25],
+    [2, -0.25],
+  ]);
+  assert.deepEqual(adv(0), [[0, 1]]);
+});
+
 test('cut rollouts: masked or failures by the rule; a cut rollout the tests resolve is never masked', () => {
   const rec = (k: number, status: string, resolved: boolean) =>
     ({
@@ -261,6 +277,25 @@ test('the toy policy (calling `good` is rewarded) improves its reward within a f
   assert.ok(r.metrics.updates && Number(r.metrics.updates) >= 3);
   assert.ok(existsSync(join(out, 'best', 'best.json')));
   assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).complete, true);
+});
+
+test('with the KL anchor and positives only the toy policy still improves; its KL starts at 0 and grows', async () => {
+  const out = join(dir, 'anchored');
+  await runRl(
+    { ...TOY_RL, from: toyCkpt, tasks: '-', out, steps: 6, kl: 0.05, negWeight: 0 },
+    { env: toyEnv(), log: () => {} },
+  );
+  const m = rewards(out);
+  assert.equal(m.length, 6);
+  // Step 1 trains the start weights themselves: the anchor's KL is 0 there.
+  assert.ok(Math.abs(m[0].ref_kl) < 1e-4, `ref_kl ${m[0].ref_kl}`);
+  assert.ok(
+    m.slice(1).some((x) => x.ref_kl > 1e-4),
+    `the policy moves away from the start: ${m.map((x) => x.ref_kl)}`,
+  );
+  const firstR = m[0].reward_mean;
+  const lastR = (m[4].reward_mean + m[5].reward_mean) / 2;
+  assert.ok(lastR >= firstR + 0.15, `reward ${firstR} -> ${lastR}`);
 });
 
 test('resume after kill -9 mid-step ends with the same weights and metrics as an uninterrupted run', async () => {

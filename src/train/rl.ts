@@ -28,7 +28,7 @@ import { Frontier } from './rl-frontier.js';
 import { buildGroups, type CutRule, emptyReport, fromRecord, groupRows } from './rl-groups.js';
 import { type StepFigures, stepFigures } from './rl-metrics.js';
 import { GroupSampler } from './rl-sampler.js';
-import { startedModel, teacherStarts } from './rl-start.js';
+import { fromTeacher, startedModel, teacherStarts } from './rl-start.js';
 import { type RlState, recoverBest, saveBest, stateFor, writeState } from './rl-state.js';
 import { rlUpdate } from './rl-update.js';
 import {
@@ -95,6 +95,15 @@ export interface RlConfig {
   teacherBack: number;
   /** Unresolved rollouts cut by a limit: masked, or failures with reward 0 (rl-groups.ts). @default 'mask' */
   cut: CutRule;
+  /**
+   * With teacherStart: the share of a step's tasks that start after the teacher's turns (the
+   * rest start from the first turn, as held-out tasks do); chosen per task and step. @default 1
+   */
+  teacherFraction: number;
+  /** Scale of negative advantages (0: train only rollouts above their group's mean). @default 1 */
+  negWeight: number;
+  /** Weight of a KL(policy || start checkpoint) anchor on trained tokens (k3). @default 0 */
+  kl: number;
 }
 
 export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
@@ -117,6 +126,9 @@ export const RL_DEFAULTS: Omit<RlConfig, 'from' | 'tasks' | 'out'> = {
   seed: 0,
   teacherBack: 0,
   cut: 'mask',
+  teacherFraction: 1,
+  negWeight: 1,
+  kl: 0,
 };
 
 export interface RlOptions {
@@ -141,6 +153,11 @@ function check(cfg: RlConfig): void {
   if (!(cfg.lr > 0)) throw new StageInputError(`--lr must be > 0, got ${cfg.lr}`);
   if (cfg.cut !== 'mask' && cfg.cut !== 'fail')
     throw new StageInputError(`--cut must be mask or fail, got "${cfg.cut}"`);
+  if (!(cfg.teacherFraction >= 0 && cfg.teacherFraction <= 1))
+    throw new StageInputError(`--teacher-fraction must be in [0, 1], got ${cfg.teacherFraction}`);
+  if (!(cfg.negWeight >= 0))
+    throw new StageInputError(`--neg-weight must be >= 0, got ${cfg.negWeight}`);
+  if (!(cfg.kl >= 0)) throw new StageInputError(`--kl must be >= 0, got ${cfg.kl}`);
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -250,6 +267,8 @@ export async function runRl(
       `rl: ${starts.size} train tasks start after the teacher's turns (${cfg.teacherBack} before its first edit)`,
     );
   const evalIds = env.eval.slice(0, cfg.evalTasks);
+  // The KL anchor's reference is the start checkpoint, also when a run resumes.
+  const ref = cfg.kl > 0 ? loadFrom(cfg.from).model.paramSet : undefined;
   // One generation thread for the live policy, shared by every rollout (it re-syncs the
   // weights after each update); generation does not block the harness's event loop.
   const gen = new GenerationWorker(model);
@@ -263,7 +282,7 @@ export async function runRl(
     // Rollouts sample at temperature 1, no top-p: the logprobs are the policy's own, which
     // the ratio needs. Held-out runs are greedy, as `loopsmith eval` scores checkpoints.
     const policy =
-      (tag: string, temperature = 1, group?: GroupSampler) =>
+      (tag: string, temperature = 1, group?: GroupSampler, step = 0) =>
       (taskId: string, k: number, seed: number) => {
         const m = localModelFrom(model, `local:rl-${tag}`, {
           temperature,
@@ -273,8 +292,10 @@ export async function runRl(
           worker: gen,
           ...(group ? { generate: group.hook(taskId, k) } : {}),
         });
-        // Only train rollouts (those with a group) may start after the teacher's turns.
-        const prefix = group ? starts.get(taskId) : undefined;
+        // Only train rollouts (those with a group) may start after the teacher's turns; the
+        // whole group alike, so its rollouts compare from one state.
+        const teacher = group && fromTeacher(taskId, step, cfg.seed, cfg.teacherFraction);
+        const prefix = teacher ? starts.get(taskId) : undefined;
         return prefix ? startedModel(prefix, m) : m;
       };
     const heldout = async (step: number): Promise<number> => {
@@ -311,6 +332,7 @@ export async function runRl(
           `step-${step}`,
           1,
           new GroupSampler(gen, cfg.group, cfg.seed * 100_003 + step),
+          step,
         ),
         tokenCostPer1k: cfg.tokenCost,
       });
@@ -324,11 +346,14 @@ export async function runRl(
           step,
         );
       const report = emptyReport();
-      const rows = groupRows(groups, report);
-      const u = rlUpdate(tr, rows, { low: cfg.clipLow, high: cfg.clipHigh });
+      const rows = groupRows(groups, report, cfg.negWeight);
+      const u = rlUpdate(tr, rows, { low: cfg.clipLow, high: cfg.clipHigh, klBeta: cfg.kl }, ref);
       const fig = stepFigures(step, recs, groups, u, report, {
         rolloutWallMs: tRoll - tStep,
         aside: frontier.aside(step),
+        teacherStarted: ids.filter(
+          (id) => starts.has(id) && fromTeacher(id, step, cfg.seed, cfg.teacherFraction),
+        ).length,
       });
       st.tokens += u.tokens;
       if (step % cfg.evalEvery === 0 || step === cfg.steps) {
