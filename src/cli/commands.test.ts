@@ -25,7 +25,12 @@ test('--version and --help import no command module and no library but commander
     const ours = urls
       .filter((u) => !u.includes('/node_modules/'))
       .map((u) => u.replace(/.*\/dist\//, ''));
-    assert.deepEqual(ours.sort(), ['src/cli/commands.js', 'src/cli/interactive/command.js', 'src/cli/main.js', 'src/version.js']);
+    assert.deepEqual(ours.sort(), [
+      'src/cli/commands.js',
+      'src/cli/interactive/command.js',
+      'src/cli/main.js',
+      'src/version.js',
+    ]);
     const libs = urls
       .filter((u) => u.includes('/node_modules/'))
       .map((u) => u.replace(/.*\/node_modules\/([^/]+).*/, '$1'));
@@ -41,9 +46,15 @@ test('a command imports its own module, not the others', () => {
 });
 
 test('without a terminal, no command is a usage error (exit 2); an unknown word is named', () => {
-  const none = spawnSync(process.execPath, [CLI], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const none = spawnSync(process.execPath, [CLI], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   assert.equal(none.status, 2);
-  assert.match(none.stderr, /^loopsmith: no command given; in a terminal `loopsmith` opens an interactive session/);
+  assert.match(
+    none.stderr,
+    /^loopsmith: no command given; in a terminal `loopsmith` opens an interactive session/,
+  );
   const typo = spawnSync(process.execPath, [CLI, 'rnu'], { encoding: 'utf8' });
   assert.equal(typo.status, 2);
   assert.match(typo.stderr, /^error: unknown command 'rnu'/);

@@ -146,7 +146,6 @@ export function readSealedRun(
   const forgeries = s.alarms.map((a) => `the runner's seal: ${a}`);
   const mismatches: string[] = [];
   let report = '';
-  let fileText: string | undefined;
   let out = output;
   if (mode.includes('report')) report = s.report;
   if (mode.includes('file') && reportFile) {
@@ -156,7 +155,6 @@ export function readSealedRun(
     else if (sha256(reportFile) !== last)
       forgeries.push('the report file differs from the one the runner wrote');
     else if (!mode.includes('report')) report = reportFile.toString('utf8');
-    else fileText = reportFile.toString('utf8');
   }
   if (mode.includes('tee')) {
     out = s.out;

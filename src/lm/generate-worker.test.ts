@@ -54,7 +54,9 @@ test('concurrent requests are decoded in one batch and each equals its in-thread
       got[i].forEach((g, s) => {
         assert.deepEqual(g.ids, want[s].ids, `request ${i} sequence ${s}`);
         assert.equal(g.finishReason, want[s].finishReason);
-        g.logprobs.forEach((x, k) => assert.ok(Math.abs(x - want[s].logprobs[k]) < 1e-4));
+        g.logprobs.forEach((x, k) => {
+          assert.ok(Math.abs(x - want[s].logprobs[k]) < 1e-4);
+        });
       });
     });
   } finally {

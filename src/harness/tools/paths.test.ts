@@ -75,7 +75,10 @@ test('paths under the sandbox workdir (/repo) are paths of the workspace; withou
   assert.equal((await resolvePath(ws.root, '/repo', 'read', [], '/repo')).rel, '.');
   assert.equal((await resolvePath(ws.root, '/repo/', 'read', [], '/repo')).rel, '.');
   await refused(resolvePath(ws.root, '/repo/src/a.ts', 'read'), /outside the workspace/);
-  await refused(resolvePath(ws.root, '/repository/x', 'read', [], '/repo'), /outside the workspace/);
+  await refused(
+    resolvePath(ws.root, '/repository/x', 'read', [], '/repo'),
+    /outside the workspace/,
+  );
   await refused(
     resolvePath(ws.root, '/repo/../etc/passwd', 'read', [], '/repo'),
     /outside the workspace/,
