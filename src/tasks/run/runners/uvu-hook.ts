@@ -4,5 +4,6 @@
 import { register } from 'node:module';
 // Loaded now, before any test file: it claims the grading seal when there is one.
 import './report.js';
+import './uvu-require.js';
 
 register(new URL('./uvu-resolve.js', import.meta.url));

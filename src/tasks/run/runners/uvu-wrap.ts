@@ -3,13 +3,9 @@
 // outcome lands in loopsmith's report.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { callerFile, writeReport } from './report.js';
+import { pathToFileURL } from 'node:url';
+import { type Test, wrapTest } from './uvu-record.js';
 
-type Handler = (ctx: unknown) => unknown;
-type Test = ((name: string, fn: Handler) => void) & Record<string, unknown>;
-
-const self = fileURLToPath(new URL('.', import.meta.url));
 // uvu's package exports map `import` to dist/index.mjs: resolve it from the repository.
 const cjsMain = createRequire(join(process.cwd(), 'noop.js')).resolve('uvu');
 const real = (await import(pathToFileURL(join(dirname(cjsMain), 'index.mjs')).href)) as {
@@ -17,27 +13,6 @@ const real = (await import(pathToFileURL(join(dirname(cjsMain), 'index.mjs')).hr
   test: Test;
   exec: (bail?: boolean) => Promise<unknown>;
 };
-
-function wrapTest(t: Test, suiteName: string): Test {
-  const register = (fn: (name: string, h: Handler) => void) => (name: string, h: Handler) => {
-    const file = callerFile(self);
-    const titles = [suiteName, name];
-    writeReport({ file, titles, register: true });
-    fn(name, async (ctx: unknown) => {
-      try {
-        await h(ctx);
-        writeReport({ file, titles, status: 'pass' });
-      } catch (e) {
-        writeReport({ file, titles, status: 'fail', error: String((e as Error)?.message ?? e) });
-        throw e;
-      }
-    });
-  };
-  const wrapped = register(t) as unknown as Test;
-  for (const k of Object.keys(t)) wrapped[k] = t[k];
-  wrapped.only = register(t.only as never);
-  return wrapped;
-}
 
 /** uvu's suite(), recording. */
 export function suite(name = '', ctx?: unknown): Test {

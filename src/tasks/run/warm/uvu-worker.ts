@@ -11,6 +11,8 @@ import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { guardRuns, idleHandles, untilIdle } from './idle.js';
 
+import '../runners/uvu-require.js';
+
 register(new URL('../runners/uvu-resolve.js', import.meta.url));
 register(new URL('./uvu-fresh.js', import.meta.url));
 
