@@ -57,6 +57,17 @@ describe('loopsmith tasks: user errors', () => {
     );
   });
 
+  it('a repository whose package.json is not JSON', () => {
+    const repo = join(dir, 'badpkg');
+    mkdirSync(join(repo, 'test'), { recursive: true });
+    writeFileSync(join(repo, 'package.json'), '{bad');
+    writeFileSync(join(repo, 'test', 'a.test.js'), '');
+    userError(
+      run(['tasks', 'gen', '--source', repo, '--count', '1', '--db', 'bad.db'], dir),
+      /badpkg\/package\.json is not valid JSON/,
+    );
+  });
+
   it('an unknown task id in materialize and show', () => {
     userError(
       run(['tasks', 'materialize', 'ffffffff', 'out'], dir),

@@ -31,6 +31,12 @@ export function loadLocalRepo(dir: string, options: LocalRepoOptions = {}): Repo
   if (!existsSync(join(dir, 'package.json'))) {
     throw new UserError(`${dir} is not an npm-style repository: no package.json`);
   }
+  let pkg: { name?: string };
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+  } catch (e) {
+    throw new UserError(`${join(dir, 'package.json')} is not valid JSON: ${(e as Error).message}`);
+  }
   const maxBytes = options.maxFileBytes ?? 256 * 1024;
   const ig = ignore();
   if (existsSync(join(dir, '.gitignore'))) ig.add(readFileSync(join(dir, '.gitignore'), 'utf8'));
@@ -56,7 +62,6 @@ export function loadLocalRepo(dir: string, options: LocalRepoOptions = {}): Repo
     );
   const hash = createHash('sha256');
   for (const [p, c] of Object.entries(files)) hash.update(p).update('\0').update(c).update('\0');
-  const pkg = JSON.parse(files['package.json']) as { name?: string };
   const language = Object.keys(files).some((p) => /\.tsx?$/.test(p) && !p.endsWith('.d.ts'))
     ? 'ts'
     : 'js';
