@@ -55,6 +55,15 @@ export interface PgStats {
   refKl: number;
 }
 
+/** log softmax(row)[target], computed stably. */
+export function targetLogprob(row: Float32Array, target: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < row.length; j++) if (row[j] > max) max = row[j];
+  let s = 0;
+  for (let j = 0; j < row.length; j++) s += Math.exp(row[j] - max);
+  return row[target] - max - Math.log(s);
+}
+
 /**
  * From the logits of the last forward: fills `w` with the cross-entropy weights whose
  * gradient is the PG loss's, and returns that loss's sum and clip counts.
@@ -86,12 +95,7 @@ export function pgWeights(
     w[i] = 0;
     const m = b.weights[i];
     if (m === 0) continue;
-    const row = logits.subarray(i * V, (i + 1) * V);
-    let max = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < V; j++) if (row[j] > max) max = row[j];
-    let s = 0;
-    for (let j = 0; j < V; j++) s += Math.exp(row[j] - max);
-    const logp = row[b.targets[i]] - max - Math.log(s);
+    const logp = targetLogprob(logits.subarray(i * V, (i + 1) * V), b.targets[i]);
     const r = Math.exp(logp - b.oldLogprobs[i]);
     const A = b.advantages[i];
     const rc = Math.min(Math.max(r, 1 - clip.low), 1 + clip.high);

@@ -4,7 +4,7 @@
 import { allocActs } from '../lm/acts.js';
 import { forward } from '../lm/network.js';
 import type { ParamSet } from '../lm/params.js';
-import { DEFAULT_PG_CLIP, type PgBatch, type PgClip, pgStep } from '../lm/pg.js';
+import { DEFAULT_PG_CLIP, type PgBatch, type PgClip, pgStep, targetLogprob } from '../lm/pg.js';
 import type { Trainer } from '../lm/trainer.js';
 import type { RlRow } from './rl-groups.js';
 
@@ -58,12 +58,7 @@ export function refLogprobs(tr: Trainer, ref: ParamSet, b: PgBatch): Float32Arra
   const out = new Float32Array(b.B * b.T);
   for (let i = 0; i < b.B * b.T; i++) {
     if (b.weights[i] === 0) continue;
-    const row = a.logits.subarray(i * V, (i + 1) * V);
-    let max = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < V; j++) if (row[j] > max) max = row[j];
-    let s = 0;
-    for (let j = 0; j < V; j++) s += Math.exp(row[j] - max);
-    out[i] = row[b.targets[i]] - max - Math.log(s);
+    out[i] = targetLogprob(a.logits.subarray(i * V, (i + 1) * V), b.targets[i]);
   }
   return out;
 }
