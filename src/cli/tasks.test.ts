@@ -206,6 +206,11 @@ describe('loopsmith tasks (CLI)', () => {
       new RegExp(`merged ${stage2 + 60} tasks .*: 60 added, ${stage2} already`),
     );
     assert.deepEqual(ids(merged), ids(db));
+    // Its repo count is of distinct repositories, as `tasks stats` counts them.
+    const d = new Database(merged, { readonly: true });
+    const repos = d.prepare('SELECT COUNT(DISTINCT repo_id) FROM tasks').pluck().get();
+    d.close();
+    assert.match(r.stderr, new RegExp(`inputs \\(${repos} repos\\)`));
     // A merged task materializes like the original.
     const one = back[0].task;
     const shown = JSON.parse(cli(['tasks', 'show', one.id, '--db', merged]));

@@ -81,6 +81,9 @@ export function mergeInto(out: string, inputs: string[]): MergeResult {
   const res: MergeResult = { inputs: inputs.length, repos: 0, read: 0, added: 0 };
   const parsed = inputs.map((p) => (p.endsWith('.jsonl') ? fromJsonl(p) : fromStore(p)));
   const store = new TaskStore(out);
+  // Distinct repositories: the same repo brought by two inputs is one repo of the suite.
+  const repoIds = new Set<string>();
+  let groupNo = 0;
   try {
     parsed.forEach((groups, k) => {
       for (const g of groups.values()) {
@@ -91,7 +94,7 @@ export function mergeInto(out: string, inputs: string[]): MergeResult {
         res.read += g.tasks.length;
         res.added += store.addRepo({
           source: g.localSource ?? `merge:${inputs[k]}`,
-          seed: res.repos,
+          seed: groupNo++,
           repo: g.repo,
           split: g.tasks[0]?.split ?? 'train',
           storeFiles: g.storeFiles,
@@ -99,7 +102,8 @@ export function mergeInto(out: string, inputs: string[]): MergeResult {
           tasks: g.tasks,
           stats: { candidates: {}, kept: {}, dropped: {}, ms: 0 },
         });
-        res.repos++;
+        repoIds.add(g.repo.repoId);
+        res.repos = repoIds.size;
       }
     });
   } finally {
