@@ -103,9 +103,9 @@ export function mergeInto(out: string, inputs: string[]): MergeResult {
           stats: { candidates: {}, kept: {}, dropped: {}, ms: 0 },
         });
         repoIds.add(g.repo.repoId);
-        res.repos = repoIds.size;
       }
     });
+    res.repos = repoIds.size;
   } finally {
     store.close();
   }
